@@ -1,0 +1,27 @@
+"""tinygrad_edu: the math of deep networks, executable.
+
+A NumPy-based automatic-differentiation micro-framework for learning.  Only
+the primitive ops in ``ops.py`` know a derivative; everything else, up to
+Dense layers and the losses, gets its backward pass from the chain rule in
+``autograd.py``.
+
+Examples
+--------
+>>> import tinygrad_edu as tg
+>>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+>>> y = (x ** 2).sum()
+>>> y.backward()
+>>> x.grad
+Tensor([2., 4.], shape=(2,), dtype=float32)
+"""
+from .random import manual_seed, get_rng
+from .tensor import Tensor, zeros_like, ones_like
+from .autograd import (Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
+                       grad, detect_anomaly, is_anomaly_enabled)
+from .derived import cat, stack, where, maximum, minimum
+
+__version__ = "0.1.0"
+
+__all__ = ["Tensor", "Function", "manual_seed", "get_rng", "zeros_like", "ones_like", "no_grad",
+           "enable_grad", "set_grad_enabled", "is_grad_enabled", "grad", "detect_anomaly",
+           "is_anomaly_enabled", "cat", "stack", "where", "maximum", "minimum", "__version__"]

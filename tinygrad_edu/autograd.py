@@ -1,0 +1,481 @@
+"""The autograd engine: the ``Function`` base class, grad mode, and reverse mode.
+
+Everything that makes gradients lives in this file.  Read it top to bottom:
+
+1. ``Function`` is a node of the graph.  ``Function.apply`` runs the NumPy
+   forward of a primitive and, when gradients are being recorded, returns a
+   ``Tensor`` whose ``_ctx`` points back at the ``Function`` (which keeps its
+   input tensors).  Nothing points from a ``Function`` to its output, so the
+   graph has no reference cycles and Python frees it by reference counting.
+2. ``toposort`` orders the graph without recursion (an explicit stack), so a
+   chain of 100,000 ops is as easy as a chain of 10.
+3. ``run_backward`` walks that order from the outputs to the leaves, calls each
+   ``Function.backward`` (the chain rule, one local step at a time), sums the
+   gradients of tensors that are used more than once, and frees each node as
+   soon as it has been used unless ``retain_graph=True``.
+
+Backward rules are written with Tensor operations.  With ``create_graph=False``
+they run with recording switched off (cheap, no graph is built); with
+``create_graph=True`` they are recorded like any forward computation, which is
+all that second and third derivatives need.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import traceback
+
+import numpy as np
+
+__all__ = [
+    "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "grad", "backward", "toposort", "detect_anomaly", "is_anomaly_enabled",
+]
+
+# ----------------------------------------------------------------- grad mode --
+_grad_enabled = True      # is the forward pass being recorded?
+_anomaly_enabled = False  # see detect_anomaly()
+
+
+def is_grad_enabled() -> bool:
+    """Return True when new operations are being recorded for autograd."""
+    return _grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Context manager / decorator that switches graph recording on or off.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> with tg.set_grad_enabled(False):
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self._prev = []
+
+    def __enter__(self):
+        global _grad_enabled
+        self._prev.append(_grad_enabled)
+        _grad_enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._prev.pop()
+        return False
+
+
+class no_grad(set_grad_enabled):
+    """Context manager / decorator: operations inside record no graph.
+
+    Use it for inference and for parameter updates.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> w = tg.Tensor([1.0], requires_grad=True)
+    >>> with tg.no_grad():
+    ...     y = w * 3
+    >>> y.requires_grad, y.is_leaf
+    (False, True)
+    >>> @tg.no_grad()
+    ... def predict(x):
+    ...     return x * w
+    >>> predict(tg.Tensor([2.0])).requires_grad
+    False
+    """
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Context manager / decorator: record operations even inside ``no_grad``."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+# ---------------------------------------------------------- anomaly detection --
+def is_anomaly_enabled() -> bool:
+    """Return True inside :class:`detect_anomaly`."""
+    return _anomaly_enabled
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Find the operation whose backward produced the first NaN or inf gradient.
+
+    Inside this context each operation remembers the line of *your* code that
+    created it, and backward checks every gradient it computes.  The first
+    non-finite one raises ``FloatingPointError`` naming the operation, its
+    input shapes and that line.  Off by default; when off it costs nothing but
+    one flag test per operation.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> import numpy as np
+    >>> x = tg.Tensor([0.0, 1.0], requires_grad=True)
+    >>> with tg.detect_anomaly(), np.errstate(divide="ignore"):
+    ...     y = x.sqrt().sum()       # d sqrt(x)/dx = inf at x = 0
+    ...     try:
+    ...         y.backward()
+    ...     except FloatingPointError as e:
+    ...         print(str(e).splitlines()[0])
+    Pow backward produced a non-finite gradient (inf) for input 0 of shape (2,)
+    """
+
+    def __enter__(self):
+        global _anomaly_enabled
+        self._prev = _anomaly_enabled
+        _anomaly_enabled = True
+        return self
+
+    def __exit__(self, *exc):
+        global _anomaly_enabled
+        _anomaly_enabled = self._prev
+        return False
+
+
+def _user_frame(stack) -> str:
+    """The innermost stack frame outside the tinygrad_edu package, formatted."""
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    for frame in reversed(stack):
+        if not os.path.abspath(frame.filename).startswith(pkg):
+            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
+    return "(created inside tinygrad_edu)"
+
+
+# ------------------------------------------------------------------ Function --
+class Function:
+    """A primitive operation: a NumPy forward and a derivative rule.
+
+    Subclass it to add an op.  ``forward`` receives NumPy arrays (plus any
+    keyword arguments given to ``apply``) and returns one NumPy array.
+    ``backward(grad, out)`` receives the gradient of the loss with respect to
+    the output and the output tensor itself, and returns one gradient per
+    input (a Tensor, or None for an input that needs none), each with the
+    shape of its input.  Write it with Tensor operations so that it can itself
+    be differentiated.  Inside ``backward`` the input tensors are
+    ``self.inputs``; values computed in ``forward`` may be kept on ``self``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tinygrad_edu as tg
+    >>> class Cube(tg.Function):
+    ...     def forward(self, x):
+    ...         return x ** 3
+    ...     def backward(self, grad, out):
+    ...         (x,) = self.inputs
+    ...         return grad * 3 * x ** 2
+    >>> x = tg.Tensor([2.0], requires_grad=True)
+    >>> Cube.apply(x).sum().backward()
+    >>> x.grad
+    Tensor([12.], shape=(1,), dtype=float32)
+    """
+
+    #: Does ``backward`` read the *values* of the inputs?  When False, an
+    #: in-place change of an input after the forward cannot corrupt the
+    #: gradient, so the engine skips the version check for this op.
+    needs_input_values = True
+    #: The version of the output when it was made (changed by in-place ops).
+    out_version = 0
+
+    inputs: tuple | None
+
+    def forward(self, *arrays, **kwargs):  # pragma: no cover - interface
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, grad, out):  # pragma: no cover - interface
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run the op on Tensors and record it in the graph when needed."""
+        fn = cls()
+        try:
+            data = fn.forward(*[t._data for t in inputs], **kwargs)
+        except (ValueError, IndexError, TypeError) as e:
+            raise _op_error(cls, inputs, kwargs, e) from None
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        if _grad_enabled:
+            for t in inputs:
+                if t._requires_grad:
+                    break
+            else:
+                return _make_tensor(data, False, None)
+            if data.dtype.kind != "f":  # integer/bool outputs carry no gradient
+                return _make_tensor(data, False, None)
+            fn.inputs = inputs
+            fn.versions = [t._version for t in inputs]
+            if _anomaly_enabled:
+                fn.trace = _user_frame(traceback.extract_stack()[:-1])
+            return _make_tensor(data, True, fn)
+        return _make_tensor(data, False, None)
+
+    @classmethod
+    def describe_error(cls, shapes, kwargs, err) -> str:
+        """Message for a failed forward; ops override it to explain better."""
+        shown = ", ".join(str(s) for s in shapes)
+        return f"{cls.__name__.lower()}: {err} (input shapes: {shown})"
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def _op_error(cls, inputs, kwargs, err):
+    """Turn a NumPy error inside ``cls.forward`` into one that names the op."""
+    if getattr(err, "_tinygrad_edu", False):  # already one of ours
+        return err
+    shapes = [t.shape for t in inputs]
+    new = type(err)(cls.describe_error(shapes, kwargs, err))
+    new._tinygrad_edu = True
+    return new
+
+
+def broadcast_error(op: str, *shapes) -> str:
+    """Explain why ``shapes`` do not broadcast: which axis fails and how to fix it."""
+    ndim = max(len(s) for s in shapes)
+    for axis in range(-1, -ndim - 1, -1):
+        sizes = {s[axis] for s in shapes if len(s) >= -axis} - {1}
+        if len(sizes) > 1:
+            a, b = sorted(sizes)
+            shown = " and ".join(str(tuple(s)) for s in shapes)
+            return (f"{op}: shapes {shown} cannot be broadcast together: axis {axis} has sizes "
+                    f"{a} and {b} (sizes must be equal or 1). Reshape one operand, e.g. "
+                    f"y.reshape(-1, 1) turns (n,) into (n, 1).")
+    return f"{op}: shapes {' and '.join(map(str, shapes))} cannot be broadcast together"
+
+
+# The Tensor class lives in tensor.py, which imports this module; it plugs its
+# fast constructor in here when it is imported (see the bottom of tensor.py).
+_make_tensor = None
+
+
+# ------------------------------------------------------------ reverse mode ----
+def toposort(roots):
+    """Tensors reachable from ``roots`` that require grad, inputs before outputs.
+
+    Iterative depth-first search with an explicit stack: no recursion limit,
+    however deep the graph.  Each tensor appears once even when it is shared.
+    """
+    order, seen = [], set()
+    stack = [(r, False) for r in roots if r._requires_grad]
+    while stack:
+        t, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        fn = t._ctx
+        if fn is not None and fn.inputs is not None:
+            for x in fn.inputs:
+                if x._requires_grad and id(x) not in seen:
+                    stack.append((x, False))
+    return order
+
+
+def _check_versions(fn, out):
+    for i, (x, v) in enumerate(zip(fn.inputs, fn.versions)):
+        if x._version != v:
+            raise RuntimeError(
+                f"{type(fn).__name__} backward: input {i} of shape {x.shape} was modified in place "
+                f"(version {v} -> {x._version}) after it was used in the forward pass, so its "
+                f"gradient would be wrong. Use an out-of-place op (x = x + y instead of x += y) "
+                f"or modify it only after backward().")
+    if out._version != fn.out_version:
+        raise RuntimeError(
+            f"{type(fn).__name__} backward: its output of shape {out.shape} was modified in place "
+            f"after the forward pass, so the gradient would be wrong. Use an out-of-place op.")
+
+
+def _check_anomaly(fn, grads):
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        d = g._data
+        if not np.isfinite(d).all():
+            kind = "nan" if np.isnan(d).any() else "inf"
+            shapes = ", ".join(str(x.shape) for x in fn.inputs)
+            where = getattr(fn, "trace", "(created outside detect_anomaly)")
+            raise FloatingPointError(
+                f"{type(fn).__name__} backward produced a non-finite gradient ({kind}) for input {i} "
+                f"of shape {fn.inputs[i].shape}\n  op inputs: {shapes}\n  op created at: {where}")
+
+
+def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=None):
+    """The engine: back-propagate ``seeds`` from ``roots`` through the graph.
+
+    With ``inputs=None`` gradients are accumulated into ``.grad`` of the leaves
+    (``Tensor.backward``); otherwise the gradients of ``inputs`` are returned
+    and ``.grad`` is left alone (``grad``).
+    """
+    global _grad_enabled
+    order = toposort(roots)
+    grads = {}
+    for r, s in zip(roots, seeds):
+        grads[id(r)] = grads[id(r)] + s if id(r) in grads else s
+    wanted = None if inputs is None else {id(t): None for t in inputs}
+    prev_mode, _grad_enabled = _grad_enabled, bool(create_graph)
+    try:
+        for t in reversed(order):  # outputs first: every gradient of t has arrived
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            if wanted is not None and id(t) in wanted:
+                wanted[id(t)] = g
+            fn = t._ctx
+            if fn is None:  # a leaf: accumulate into .grad
+                if wanted is None:
+                    _accumulate(t, g, create_graph)
+                continue
+            if t._retain_grad and wanted is None:
+                _accumulate(t, g, create_graph)
+            if fn.inputs is None:
+                raise RuntimeError(
+                    f"backward: trying to backward through the graph a second time: the graph of "
+                    f"{type(fn).__name__} (output shape {t.shape}) was freed by the previous backward(). "
+                    f"Pass retain_graph=True to the first backward() if you need to call it twice.")
+            if fn.needs_input_values:
+                _check_versions(fn, t)
+            in_grads = fn.backward(g, t)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            if _anomaly_enabled:
+                _check_anomaly(fn, in_grads)
+            for x, gx in zip(fn.inputs, in_grads):
+                if gx is None or not x._requires_grad:
+                    continue
+                if gx.shape != x.shape:
+                    raise RuntimeError(
+                        f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} for an "
+                        f"input of shape {x.shape}; a gradient must have its input's shape.")
+                k = id(x)
+                prev = grads.get(k)
+                grads[k] = gx if prev is None else prev + gx
+            if not retain_graph:
+                fn.inputs = None  # free the graph as we go: its tensors can die now
+    finally:
+        _grad_enabled = prev_mode
+    if wanted is None:
+        return None
+    return [wanted[id(t)] for t in inputs]
+
+
+def _accumulate(t, g, create_graph):
+    """``t.grad += g`` without aliasing arrays that someone else may own."""
+    if t.grad is None:
+        t.grad = g if create_graph else _make_tensor(np.array(g._data, copy=True), False, None)
+    else:
+        t.grad = t.grad + g
+
+
+def _seed(t, gradient, where):
+    from .tensor import Tensor
+    if gradient is None:
+        if t.size != 1:
+            raise RuntimeError(
+                f"{where}: grad can be implicitly created only for a scalar output, but this tensor "
+                f"has shape {t.shape}. Reduce it first (e.g. loss.mean()) or pass gradient= "
+                f"(an array of shape {t.shape}, e.g. Tensor.ones_like(y)).")
+        return _make_tensor(np.ones(t.shape, dtype=t.dtype), False, None)
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor(np.asarray(gradient, dtype=t.dtype))
+    if gradient.shape != t.shape:
+        raise RuntimeError(
+            f"{where}: gradient has shape {gradient.shape} but the tensor has shape {t.shape}; "
+            f"they must match.")
+    return gradient
+
+
+def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
+    """Accumulate d(tensor)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+    See :meth:`tinygrad_edu.Tensor.backward`.
+    """
+    if not tensor._requires_grad:
+        raise RuntimeError(
+            f"backward: this tensor (shape {tensor.shape}) does not require grad, so there is no "
+            f"graph to differentiate. Create the inputs with requires_grad=True (or call "
+            f"x.requires_grad_()), and do not compute the loss inside no_grad().")
+    seed = _seed(tensor, gradient, "backward")
+    run_backward([tensor], [seed], retain_graph or create_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None,
+         allow_unused=False):
+    """Return the gradients of ``outputs`` with respect to ``inputs``.
+
+    Unlike ``backward`` it does not touch ``.grad``.  With ``create_graph=True``
+    the returned gradients are themselves differentiable tensors, so calling
+    ``grad`` again gives second (third, ...) derivatives.
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+    inputs : Tensor or sequence of Tensor
+    grad_outputs : Tensor, array or sequence, optional
+        Seed gradients, one per output; needed for non-scalar outputs.
+    create_graph : bool
+        Record the backward pass so the result can be differentiated again.
+    retain_graph : bool, optional
+        Keep the graph for another backward; defaults to ``create_graph``.
+    allow_unused : bool
+        Return None for an input that the outputs do not depend on, instead of
+        raising.
+
+    Returns
+    -------
+    list of Tensor (or None for unused inputs when ``allow_unused``)
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor(0.5, requires_grad=True, dtype="float64")
+    >>> (dy,) = tg.grad(x.tanh(), x, create_graph=True)        # 1 - tanh^2
+    >>> (d2y,) = tg.grad(dy, x)                                # -2 tanh (1 - tanh^2)
+    >>> round(dy.item(), 6), round(d2y.item(), 6)
+    (0.786448, -0.726862)
+    """
+    from .tensor import Tensor
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for i, o in enumerate(outputs):
+        if not o._requires_grad:
+            raise RuntimeError(
+                f"grad: output {i} (shape {o.shape}) does not require grad; it does not depend on "
+                f"any tensor with requires_grad=True.")
+    for i, x in enumerate(inputs):
+        if not x._requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {x.shape}) does not require grad.")
+    seeds = [_seed(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(outputs, seeds, retain_graph, create_graph, inputs=inputs)
+    for i, (x, g) in enumerate(zip(inputs, result)):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {x.shape}) was not used to compute the outputs, so it has "
+                f"no gradient. Pass allow_unused=True to get None for it.")
+        if g is not None and not create_graph:
+            result[i] = _make_tensor(g._data, False, None)
+    return result
+

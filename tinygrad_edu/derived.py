@@ -1,0 +1,437 @@
+"""Derived operations: compositions of primitives, with no derivative rule of their own.
+
+Every function here is ordinary Tensor code.  Its backward pass is whatever
+the chain rule makes of the primitives it calls (``ops.py``) -- which is the
+point of the project: ``sigmoid``'s derivative s(1 - s), or BCE's
+dZ = Y_hat - Y, are *derived*, never typed in.
+
+Conventions at kinks (points where the derivative does not exist):
+``relu'(0) = 0``, ``abs'(0) = 0``, ``leaky_relu'(0) = slope``; ``max``/``min``
+and ``maximum``/``minimum`` split the gradient evenly between ties; ``clip``
+passes the gradient where ``lo <= x <= hi``.
+
+Numerically safe forms: ``sigmoid`` uses ``exp(-|x|)`` (never overflows),
+``logsumexp``/``log_softmax``/``softmax`` subtract the max first.  They stay
+finite, with no NumPy warnings, for |x| up to 1e4 and beyond.
+
+All functions are also Tensor methods: ``x.sigmoid()`` is ``sigmoid(x)``.
+"""
+from __future__ import annotations
+
+import builtins
+import numbers
+
+import numpy as np
+
+from . import ops
+from .autograd import broadcast_error
+from .tensor import Tensor, _raw
+
+__all__ = [
+    "neg", "sub", "div", "pow", "sqrt", "abs", "sum_to", "mean", "var", "std", "min", "max",
+    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "clip",
+    "maximum", "minimum", "where", "matmul", "cat", "stack", "flatten", "squeeze", "unsqueeze",
+    "expand", "permute", "transpose", "reshape", "swapaxes", "exp", "log", "sum", "astype",
+]
+
+_sum = builtins.sum
+
+
+def _const(value, like):
+    return Tensor._const(value, like)
+
+
+def _as_tensor(x, like=None):
+    if isinstance(x, Tensor):
+        return x
+    return like._lift(x) if like is not None else Tensor(x)
+
+
+# --------------------------------------------------------------- arithmetic ---
+def exp(x):
+    """e^x (primitive)."""
+    return ops.Exp.apply(x)
+
+
+def log(x):
+    """Natural logarithm (primitive)."""
+    return ops.Log.apply(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent (primitive: see ops.Tanh for why)."""
+    return ops.Tanh.apply(x)
+
+
+def neg(x):
+    """-x, as x * (-1)."""
+    return x * -1
+
+
+def sub(a, b):
+    """a - b, as a + (-b)."""
+    return ops.Add.apply(a, _as_tensor(b, a) * -1)
+
+
+def div(a, b):
+    """a / b, as a * b^(-1)."""
+    return a * ops.Pow.apply(_as_tensor(b, a), exponent=-1)
+
+
+def pow(x, exponent):
+    """x ** exponent.
+
+    A number exponent uses the primitive ``Pow``; a tensor exponent is
+    ``exp(exponent * log(x))`` (defined for x > 0).
+    """
+    if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
+        return ops.Pow.apply(x, exponent=exponent)
+    exponent = _as_tensor(exponent, x)
+    return exp(exponent * log(x))
+
+
+def sqrt(x):
+    """Square root, as x ** 0.5."""
+    return ops.Pow.apply(x, exponent=0.5)
+
+
+def abs(x):
+    """|x|, as x * sign(x) (so abs'(0) = 0)."""
+    return x * _const(np.sign(x._data), x)
+
+
+# --------------------------------------------------------------- reductions ---
+def _axis_arg(axis):
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum over ``axis`` (int, tuple or None for all), as ``np.sum``."""
+    return ops.Sum.apply(x, axis=_axis_arg(axis), keepdims=keepdims)
+
+
+def sum_to(x, shape):
+    """Sum ``x`` down to ``shape``: the reverse of broadcasting ``shape`` up to ``x.shape``.
+
+    This is how gradients of broadcast operands are reduced.
+
+    Examples
+    --------
+    >>> from tinygrad_edu import Tensor
+    >>> Tensor.ones(2, 3).sum_to((1, 3))
+    Tensor([[2., 2., 2.]], shape=(1, 3), dtype=float32)
+    """
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and x.shape[i + lead] != 1)
+    out = ops.Sum.apply(x, axis=axes, keepdims=True) if axes else x
+    return out.reshape(shape) if out.shape != shape else out
+
+
+def _count(x, axis):
+    if axis is None:
+        return x.size
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return int(np.prod([x.shape[a] for a in axes]))
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis``, as sum / count."""
+    axis = _axis_arg(axis)
+    return sum(x, axis, keepdims) * (1.0 / builtins.max(_count(x, axis), 1))
+
+
+def var(x, axis=None, keepdims=False, ddof=0):
+    """Variance over ``axis`` (NumPy's ``ddof`` convention: population variance by default)."""
+    axis = _axis_arg(axis)
+    d = x - mean(x, axis, keepdims=True)
+    return sum(d * d, axis, keepdims) * (1.0 / builtins.max(_count(x, axis) - ddof, 1))
+
+
+def std(x, axis=None, keepdims=False, ddof=0):
+    """Standard deviation, sqrt(var)."""
+    return sqrt(var(x, axis, keepdims, ddof))
+
+
+def max(x, axis=None, keepdims=False):
+    """Maximum values over ``axis`` (primitive ``Max``; ties share the gradient)."""
+    return ops.Max.apply(x, axis=_axis_arg(axis), keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    """Minimum values over ``axis``, as -max(-x)."""
+    return neg(max(neg(x), axis, keepdims))
+
+
+# -------------------------------------------------------------- activations ---
+def relu(x):
+    """max(x, 0), as where(x > 0, x, 0): relu'(0) = 0.
+
+    Examples
+    --------
+    >>> from tinygrad_edu import Tensor
+    >>> Tensor([-1.0, 0.0, 2.0]).relu()
+    Tensor([0., 0., 2.], shape=(3,), dtype=float32)
+    """
+    return ops.Where.apply(x, _const(0, x), cond=x._data > 0)
+
+
+def leaky_relu(x, slope=0.01):
+    """x for x > 0, slope * x otherwise."""
+    return ops.Where.apply(x, x * slope, cond=x._data > 0)
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x), computed without overflow.
+
+    For x >= 0 it is 1 / (1 + e^-x); for x < 0 the same value written as
+    e^x / (1 + e^x).  Both use e^(-|x|) <= 1, so nothing overflows.  Its
+    derivative s(1 - s) is not written anywhere: the engine derives it.
+
+    Examples
+    --------
+    >>> from tinygrad_edu import Tensor
+    >>> Tensor([-1e4, 0.0, 1e4]).sigmoid()
+    Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float32)
+    """
+    pos = x._data >= 0
+    e = exp(x * _const(np.where(pos, -1, 1), x))           # e^(-|x|)
+    r = (e + 1) ** -1                                         # 1 / (1 + e^-|x|)
+    return ops.Where.apply(r, e * r, cond=pos)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over ``axis``, stable: the max is subtracted first."""
+    axis = _axis_arg(axis)
+    m = np.max(x._data, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)                        # all -inf: nothing to shift
+    out = log(sum(exp(x - _const(m, x)), axis, keepdims=True)) + _const(m, x)
+    return out if keepdims else out.reshape(np.squeeze(m, axis=axis).shape)
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x), the log of softmax, stable for large |x|."""
+    m = np.max(x._data, axis=axis, keepdims=True)
+    shifted = x - _const(np.where(np.isfinite(m), m, 0), x)
+    return shifted - log(sum(exp(shifted), axis, keepdims=True))
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along ``axis``, with the max subtracted first."""
+    m = np.max(x._data, axis=axis, keepdims=True)
+    e = exp(x - _const(np.where(np.isfinite(m), m, 0), x))
+    return e / sum(e, axis, keepdims=True)
+
+
+# ------------------------------------------------------------ selections -------
+def where(cond, a, b):
+    """Elementwise ``a`` where ``cond`` else ``b`` (``cond`` carries no gradient).
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([-2.0, 3.0])
+    >>> tg.where(x > 0, x, 0.0)
+    Tensor([0., 3.], shape=(2,), dtype=float32)
+    """
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    if like is None:
+        a = Tensor(a)
+        like = a
+    a, b = _as_tensor(a, like), _as_tensor(b, like)
+    cond = np.asarray(_raw(cond), dtype=bool)
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(broadcast_error("where", cond.shape, a.shape, b.shape)) from None
+    return ops.Where.apply(a, b, cond=cond)
+
+
+def clip(x, lo=None, hi=None):
+    """Limit values to [lo, hi]; the gradient passes where lo <= x <= hi."""
+    inside = np.ones(x.shape, dtype=bool)
+    if lo is not None:
+        inside &= x._data >= lo
+    if hi is not None:
+        inside &= x._data <= hi
+    return ops.Where.apply(x, _const(np.clip(x._data, lo, hi), x), cond=inside)
+
+
+def maximum(a, b):
+    """Elementwise maximum; at ties each side gets half of the gradient."""
+    a = _as_tensor(a)
+    b = _as_tensor(b, a)
+    gt, lt = a._data > b._data, a._data < b._data
+    tie = (a + b) * 0.5
+    return where(gt, a, where(lt, b, tie))
+
+
+def minimum(a, b):
+    """Elementwise minimum; at ties each side gets half of the gradient."""
+    a = _as_tensor(a)
+    b = _as_tensor(b, a)
+    return neg(maximum(neg(a), neg(b)))
+
+
+# ------------------------------------------------------------------ matmul -----
+def matmul(a, b):
+    """Matrix product with NumPy's rules: 1-D, 2-D and batched N-D (batch axes broadcast).
+
+    Examples
+    --------
+    >>> from tinygrad_edu import Tensor
+    >>> Tensor.ones(32, 3) @ Tensor.ones(2, 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: matmul: shapes (32, 3) and (2, 4) are not aligned: 3 (dim 1 of the first) != 2 (dim 0 of the second). The inner sizes must match; transpose an operand (x.T) or check the layer sizes.
+    """
+    b = _as_tensor(b, a)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: operands must have at least one axis, got shapes {a.shape} and "
+                         f"{b.shape}; use * to multiply by a scalar.")
+    if a.ndim == 1 and b.ndim == 1:
+        if a.shape != b.shape:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: vectors "
+                             f"must have the same length.")
+        return ops.MatMul.apply(a.reshape(1, -1), b.reshape(-1, 1)).reshape(())
+    if a.ndim == 1:
+        if a.shape[0] != b.shape[-2]:
+            raise ValueError(ops.MatMul.describe_error([a.shape, b.shape], {}, None))
+        return ops.MatMul.apply(a.reshape(1, -1), b).squeeze(-2)
+    if b.ndim == 1:
+        if a.shape[-1] != b.shape[0]:
+            raise ValueError(ops.MatMul.describe_error([a.shape, (b.shape[0], 1)], {}, None)
+                             .replace(f"{(b.shape[0], 1)}", f"{b.shape}"))
+        return ops.MatMul.apply(a, b.reshape(-1, 1)).squeeze(-1)
+    return ops.MatMul.apply(a, b)
+
+
+# ---------------------------------------------------------------- shapes -------
+def reshape(x, *shape):
+    """Same data, new shape (one axis may be -1); ``x.reshape(2, 3)`` or ``x.reshape((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if shape == x.shape:
+        return x
+    try:
+        return ops.Reshape.apply(x, shape=shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                         f"into shape {shape}") from None
+
+
+def transpose(x, *axes):
+    """Permute axes; with no arguments reverse them (NumPy's convention)."""
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    if not axes:
+        if x.ndim < 2:
+            return x
+        return ops.Transpose.apply(x, axes=None)
+    if sorted(a % builtins.max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of a "
+                         f"tensor of shape {x.shape}")
+    return ops.Transpose.apply(x, axes=tuple(a % x.ndim for a in axes))
+
+
+def permute(x, *axes):
+    """Permute axes (``x.permute(2, 0, 1)``); all axes must be given."""
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    if not axes and x.ndim:
+        raise ValueError("permute: give the new order of all axes, e.g. x.permute(1, 0)")
+    return transpose(x, *axes)
+
+
+def swapaxes(x, axis1, axis2):
+    """Exchange two axes."""
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, *axes)
+
+
+def expand(x, *shape):
+    """Broadcast to ``shape`` (NumPy broadcasting rules); ``broadcast_to`` is the same."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if shape == x.shape:
+        return x
+    return ops.Expand.apply(x, shape=shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes ``start_dim..end_dim`` into one (all of them by default, as ``np.ravel``)."""
+    if x.ndim == 0:
+        return x.reshape(1)
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    return x.reshape(x.shape[:s] + (-1,) + x.shape[e + 1:])
+
+
+def squeeze(x, axis=None):
+    """Remove axes of size 1 (all of them, or only ``axis``)."""
+    if axis is not None:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        for a in axes:
+            if not -x.ndim <= a < x.ndim or x.shape[a] != 1:
+                raise ValueError(f"squeeze: cannot squeeze axis {a} of a tensor of shape "
+                                 f"{x.shape}: its size is not 1")
+    return x.reshape(np.squeeze(np.empty(x.shape, dtype=bool), axis=axis).shape)
+
+
+def unsqueeze(x, axis):
+    """Insert an axis of size 1 at ``axis``."""
+    return x.reshape(np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
+
+
+def astype(x, dtype):
+    """Convert to ``dtype`` (float -> float keeps the gradient)."""
+    dtype = np.dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    return ops.Cast.apply(x, dtype=dtype)
+
+
+def cat(tensors, axis=0):
+    """Concatenate tensors along an existing axis (``np.concatenate``)."""
+    tensors = [_as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: needs at least one tensor")
+    return ops.Cat.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join tensors of equal shape along a new axis (``np.stack``)."""
+    tensors = [_as_tensor(t) for t in tensors]
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    return cat([unsqueeze(t, axis) for t in tensors], axis=axis)
+
+
+# ------------------------------------------------- no-gradient conveniences ----
+def _no_grad_result(fn):
+    def method(x, *args, **kwargs):
+        return Tensor._make(np.asarray(fn(x._data, *args, **kwargs)), False, None)
+    method.__name__ = fn.__name__
+    method.__doc__ = f"``np.{fn.__name__}`` of the data (no gradient)."
+    return method
+
+
+_NO_GRAD = {name: _no_grad_result(getattr(np, name))
+            for name in ("argmax", "argmin", "all", "any", "sign", "isnan", "isfinite")}
+
+
+def install_methods(cls):
+    """Attach the functions above to ``Tensor`` as methods (``x.relu()`` etc.)."""
+    for name in __all__:
+        setattr(cls, name, globals()[name])
+    cls.broadcast_to = expand
+    cls.float = lambda self: astype(self, np.float32)
+    cls.double = lambda self: astype(self, np.float64)
+    for name, fn in _NO_GRAD.items():
+        setattr(cls, name, fn)

@@ -1,0 +1,118 @@
+"""Losses and activations as plain functions of Tensors.
+
+Every loss here is a composition of Tensor ops: no derivative is written by
+hand.  With a sigmoid output, ``binary_cross_entropy``'s derived gradient with
+respect to the pre-activation is exactly the article's dZ = (Y_hat - Y) / m.
+
+Target shapes: a prediction of shape ``(n, 1)`` and a target of shape ``(n,)``
+(or the reverse) are *aligned*: the target is reshaped to the prediction's
+shape.  Broadcasting them would silently build an ``(n, n)`` matrix and a wrong
+loss.  Any other shape mismatch raises ``ValueError``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import derived as D
+from ..tensor import Tensor
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
+           "cross_entropy", "categorical_cross_entropy", "align_target",
+           "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear"]
+
+#: Keras' clipping constant for probabilities inside log().
+EPSILON = 1e-7
+
+relu, leaky_relu, sigmoid, tanh = D.relu, D.leaky_relu, D.sigmoid, D.tanh
+softmax, log_softmax = D.softmax, D.log_softmax
+
+
+def linear(x):
+    """The identity activation (Keras' ``'linear'``)."""
+    return x
+
+
+def align_target(pred, target, op):
+    """Return ``target`` as a Tensor of ``pred``'s shape, or raise a clear error.
+
+    Shapes equal up to a trailing axis of size 1 are aligned by a reshape.
+    """
+    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target), dtype=pred.dtype)
+    if target.shape == pred.shape:
+        return target
+    if target.shape + (1,) == pred.shape or target.shape == pred.shape + (1,):
+        return target.reshape(pred.shape)
+    raise ValueError(
+        f"{op}: prediction shape {pred.shape} and target shape {target.shape} do not match. "
+        f"They must be equal (a trailing axis of size 1 is aligned, e.g. (n, 1) with (n,)); "
+        f"broadcasting them would compute a wrong loss.")
+
+
+def binary_cross_entropy(p, y, eps=EPSILON):
+    """Mean of -(y log p + (1 - y) log(1 - p)), with p clipped to [eps, 1 - eps].
+
+    Parameters
+    ----------
+    p : Tensor
+        Predicted probabilities (e.g. a sigmoid output).
+    y : Tensor or array_like
+        Targets in [0, 1], same shape as ``p`` (see the module note on shapes).
+    eps : float
+        Clipping, as in Keras; keeps log() finite.
+
+    Examples
+    --------
+    >>> from tinygrad_edu import Tensor
+    >>> from tinygrad_edu.nn.functional import binary_cross_entropy
+    >>> z = Tensor([[0.5], [-1.0]], requires_grad=True)
+    >>> y = Tensor([[1.0], [0.0]])
+    >>> loss = binary_cross_entropy(z.sigmoid(), y)
+    >>> loss.backward()
+    >>> bool(np.allclose(z.grad.numpy(), (z.sigmoid() - y).numpy() / 2))  # dZ = (Y_hat - Y) / m
+    True
+    """
+    y = align_target(p, y, "binary_cross_entropy")
+    pc = D.clip(p, eps, 1 - eps)
+    return D.mean((y * D.log(pc) + (1 - y) * D.log(1 - pc)) * -1)
+
+
+def binary_cross_entropy_with_logits(z, y):
+    """BCE on logits z (before the sigmoid), in the stable form max(z, 0) - z y + log(1 + e^-|z|).
+
+    Exact for any z: no clipping is needed.
+    """
+    y = align_target(z, y, "binary_cross_entropy_with_logits")
+    return D.mean(D.relu(z) - z * y + D.log(D.exp(D.abs(z) * -1) + 1))
+
+
+def mse_loss(pred, target):
+    """Mean squared error, mean((pred - target)^2)."""
+    target = align_target(pred, target, "mse_loss")
+    d = pred - target
+    return D.mean(d * d)
+
+
+def cross_entropy(logits, labels, axis=-1):
+    """Softmax cross-entropy on logits, averaged over samples.
+
+    ``labels`` are integer class indices of shape ``(n,)``, or class
+    probabilities (one-hot) with the logits' shape.
+    """
+    logp = D.log_softmax(logits, axis=axis)
+    raw = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
+    if raw.dtype.kind in "iu":
+        if logits.ndim != 2 or raw.shape != (logits.shape[0],):
+            raise ValueError(f"cross_entropy: integer labels must have shape (n,) for logits of shape "
+                             f"(n, classes); got labels {raw.shape} for logits {logits.shape}")
+        if raw.size and (raw.min() < 0 or raw.max() >= logits.shape[1]):
+            raise ValueError(f"cross_entropy: labels must be in [0, {logits.shape[1] - 1}], got "
+                             f"values from {raw.min()} to {raw.max()}")
+        return D.mean(logp[np.arange(raw.shape[0]), raw]) * -1
+    target = align_target(logits, raw.astype(logits.dtype), "cross_entropy")
+    return D.mean(D.sum(target * logp, axis=axis)) * -1
+
+
+def categorical_cross_entropy(p, target, eps=EPSILON, axis=-1):
+    """Keras' categorical cross-entropy on probabilities p (one-hot targets)."""
+    target = align_target(p, target, "categorical_cross_entropy")
+    return D.mean(D.sum(target * D.log(D.clip(p, eps, 1 - eps)), axis=axis)) * -1

@@ -1,0 +1,311 @@
+"""Primitive operations: the only places in tinygrad_edu that know a derivative.
+
+Each primitive is a :class:`~tinygrad_edu.autograd.Function` with a NumPy
+``forward`` and a ``backward`` written with Tensor operations (so a backward
+pass is itself a graph, and higher derivatives come for free).  Everything
+else -- sub, div, mean, var, sqrt, relu, sigmoid, softmax, the losses, Dense --
+is a composition of these and has no derivative rule of its own (see
+``derived.py``).
+
+Broadcasting: binary ops broadcast like NumPy in ``forward``; in ``backward``
+each gradient is summed back to its input's shape with ``Tensor.sum_to``,
+because an input that was broadcast was *used* several times, and the chain
+rule adds up the contributions of every use.
+
+Why ``Tanh`` is primitive: built from ``exp`` it would lose precision near 0
+(``1 - e^{-2x}`` cancels), and the article uses it as a basic activation.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .autograd import Function, broadcast_error
+from .tensor import Tensor
+
+__all__ = ["Add", "Mul", "Pow", "Exp", "Log", "Tanh", "Where", "MatMul", "Sum", "Max",
+           "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast",
+           "PRIMITIVES"]
+
+
+# --------------------------------------------------------------- elementwise --
+class _Broadcasting(Function):
+    """Shared error message for ops whose inputs broadcast together."""
+
+    @classmethod
+    def describe_error(cls, shapes, kwargs, err):
+        if "broadcast" in str(err):
+            return broadcast_error(cls.__name__.lower(), *shapes)
+        return super().describe_error(shapes, kwargs, err)
+
+
+class Add(_Broadcasting):
+    """a + b.   d/da = 1, d/db = 1."""
+    needs_input_values = False
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        return grad.sum_to(a.shape), grad.sum_to(b.shape)
+
+
+class Mul(_Broadcasting):
+    """a * b.   d/da = b, d/db = a."""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        return ((grad * b).sum_to(a.shape) if a._requires_grad else None,
+                (grad * a).sum_to(b.shape) if b._requires_grad else None)
+
+
+class Pow(Function):
+    """x ** c for a constant number c.   d/dx = c x^(c-1)."""
+
+    def forward(self, x, exponent):
+        self.exponent = exponent
+        return x ** exponent
+
+    def backward(self, grad, out):
+        (x,) = self.inputs
+        c = self.exponent
+        return grad * (x ** (c - 1) * c)
+
+
+class Exp(Function):
+    """e^x.   d/dx = e^x, which is the output itself."""
+    needs_input_values = False
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, grad, out):
+        return grad * out
+
+
+class Log(Function):
+    """Natural log.   d/dx = 1/x."""
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, grad, out):
+        (x,) = self.inputs
+        return grad * x ** -1
+
+
+class Tanh(Function):
+    """tanh(x).   d/dx = 1 - tanh(x)^2."""
+    needs_input_values = False
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, grad, out):
+        return grad * (1 - out * out)
+
+
+class Where(_Broadcasting):
+    """where(cond, a, b) for a constant boolean ``cond``.
+
+    The gradient goes to ``a`` where ``cond`` holds and to ``b`` elsewhere.
+    """
+    needs_input_values = False
+
+    def forward(self, a, b, cond):
+        self.cond = cond
+        return np.where(cond, a, b)
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        zero = Tensor._const(0, grad)
+        return (Where.apply(grad, zero, cond=self.cond).sum_to(a.shape) if a._requires_grad else None,
+                Where.apply(zero, grad, cond=self.cond).sum_to(b.shape) if b._requires_grad else None)
+
+
+# ------------------------------------------------------------------- matmul ----
+class MatMul(Function):
+    """a @ b for a.ndim, b.ndim >= 2, batch dimensions broadcast.
+
+    d/da = grad @ b^T, d/db = a^T @ grad (transposing the last two axes), each
+    summed over broadcast batch dimensions.  1-D operands are reshaped to 2-D
+    by ``Tensor.matmul`` before they get here.
+    """
+
+    def forward(self, a, b):
+        return a @ b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        return ((grad @ b.mT).sum_to(a.shape) if a._requires_grad else None,
+                (a.mT @ grad).sum_to(b.shape) if b._requires_grad else None)
+
+    @classmethod
+    def describe_error(cls, shapes, kwargs, err):
+        sa, sb = shapes
+        if sa[-1] != sb[-2]:
+            return (f"matmul: shapes {sa} and {sb} are not aligned: {sa[-1]} (dim {len(sa) - 1} of "
+                    f"the first) != {sb[-2]} (dim {len(sb) - 2} of the second). The inner sizes must "
+                    f"match; transpose an operand (x.T) or check the layer sizes.")
+        return broadcast_error("matmul (batch dimensions)", sa[:-2], sb[:-2])
+
+
+# --------------------------------------------------------------- reductions ----
+def _keepdims_shape(shape, axis):
+    """Shape of a reduction over ``axis`` with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """Sum over ``axis``.   Every input element gets the gradient of its sum."""
+    needs_input_values = False
+
+    def forward(self, x, axis=None, keepdims=False):
+        self.axis = axis
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def backward(self, grad, out):
+        (x,) = self.inputs
+        return grad.reshape(_keepdims_shape(x.shape, self.axis)).expand(x.shape)
+
+
+class Max(Function):
+    """Max over ``axis``, returning values.
+
+    The gradient goes to the elements equal to the max; ties share it evenly
+    (so the gradient of ``max`` sums to the upstream gradient).
+    """
+
+    def forward(self, x, axis=None, keepdims=False):
+        self.axis = axis
+        return np.max(x, axis=axis, keepdims=keepdims)
+
+    def backward(self, grad, out):
+        (x,) = self.inputs
+        kshape = _keepdims_shape(x.shape, self.axis)
+        mask = x._data == out._data.reshape(kshape)
+        share = mask / mask.sum(axis=self.axis, keepdims=True, dtype=x.dtype)
+        return grad.reshape(kshape) * Tensor._const(share, grad)
+
+
+# -------------------------------------------------------------- shape/index ----
+class Reshape(Function):
+    """Same elements, new shape.   The gradient is reshaped back."""
+    needs_input_values = False
+
+    def forward(self, x, shape):
+        return np.reshape(x, shape)
+
+    def backward(self, grad, out):
+        return grad.reshape(self.inputs[0].shape)
+
+
+class Transpose(Function):
+    """Permute axes.   The gradient is permuted back by the inverse permutation."""
+    needs_input_values = False
+
+    def forward(self, x, axes=None):
+        self.axes = tuple(range(x.ndim))[::-1] if axes is None else axes
+        return np.transpose(x, self.axes)
+
+    def backward(self, grad, out):
+        return grad.transpose(*np.argsort(self.axes).tolist())
+
+
+class Expand(_Broadcasting):
+    """Broadcast to ``shape``.   The gradient is summed back (``sum_to``)."""
+    needs_input_values = False
+
+    def forward(self, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def backward(self, grad, out):
+        return grad.sum_to(self.inputs[0].shape)
+
+
+class GetItem(Function):
+    """x[index] with NumPy indexing.   The gradient is scattered back (ScatterAdd)."""
+    needs_input_values = False
+
+    def forward(self, x, index):
+        self.index = index
+        return x[index]
+
+    def backward(self, grad, out):
+        return ScatterAdd.apply(grad, index=self.index, shape=self.inputs[0].shape)
+
+    @classmethod
+    def describe_error(cls, shapes, kwargs, err):
+        return f"indexing: {err} (tensor shape {shapes[0]}, index {kwargs.get('index')!r})"
+
+
+def _is_advanced(index):
+    """Does ``index`` use integer arrays (which may repeat an element)?"""
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool for i in items)
+
+
+class ScatterAdd(Function):
+    """zeros(shape) with ``grad`` added at ``index``: the adjoint of GetItem.
+
+    Repeated integer indices accumulate (``np.add.at``).
+    """
+    needs_input_values = False
+
+    def forward(self, g, index, shape):
+        self.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_advanced(index):
+            np.add.at(out, index, g)
+        else:
+            out[index] = g
+        return out
+
+    def backward(self, grad, out):
+        return GetItem.apply(grad, index=self.index)
+
+
+class Cat(Function):
+    """Concatenate along ``axis``.   Each input gets its slice of the gradient."""
+    needs_input_values = False
+
+    def forward(self, *xs, axis=0):
+        self.axis = axis
+        return np.concatenate(xs, axis=axis)
+
+    def backward(self, grad, out):
+        grads, start = [], 0
+        axis = self.axis % grad.ndim
+        for x in self.inputs:
+            stop = start + x.shape[axis]
+            index = (slice(None),) * axis + (slice(start, stop),)
+            grads.append(grad[index] if x._requires_grad else None)
+            start = stop
+        return tuple(grads)
+
+    @classmethod
+    def describe_error(cls, shapes, kwargs, err):
+        return (f"cat: cannot concatenate shapes {', '.join(map(str, shapes))} along axis "
+                f"{kwargs.get('axis', 0)}: all other axes must have the same size ({err})")
+
+
+class Cast(Function):
+    """Convert to another float dtype.   The gradient is converted back."""
+    needs_input_values = False
+
+    def forward(self, x, dtype):
+        return x.astype(dtype)
+
+    def backward(self, grad, out):
+        return Cast.apply(grad, dtype=self.inputs[0].dtype)
+
+
+#: Every primitive op; the property tests check that each one is covered.
+PRIMITIVES = (Add, Mul, Pow, Exp, Log, Tanh, Where, MatMul, Sum, Max, Reshape, Transpose,
+              Expand, GetItem, ScatterAdd, Cat, Cast)

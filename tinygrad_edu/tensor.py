@@ -1,0 +1,500 @@
+"""The ``Tensor``: a NumPy array that remembers how it was computed.
+
+A Tensor holds ``data`` (an ``np.ndarray``), ``grad`` (a Tensor or None),
+``requires_grad``, and ``_ctx``: the :class:`~tinygrad_edu.autograd.Function`
+that produced it (None for a leaf).  Operators and methods here only convert
+arguments and dispatch: primitive ops live in ``ops.py`` (each with its
+derivative rule), compositions of them in ``derived.py``, and the chain rule
+in ``autograd.py``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import autograd
+from .random import get_rng
+
+__all__ = ["Tensor", "zeros_like", "ones_like"]
+
+_FLOAT32 = np.dtype(np.float32)
+_SUPPORTED_KINDS = "fiub"  # float, signed/unsigned int, bool
+
+
+def _shape_arg(shape):
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(n) for n in shape)
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Parameters
+    ----------
+    data : array_like or Tensor
+        Python scalars and (nested) lists become float32 (bool lists stay bool);
+        an ``np.ndarray`` keeps its dtype.  The data is copied.
+    requires_grad : bool
+        Record operations on this tensor so that ``backward`` can compute
+        ``d(output)/d(this)``.  Only floating-point tensors may require grad.
+    dtype : str or np.dtype, optional
+        Convert to this dtype.
+    name : str, optional
+        A label shown by ``repr`` and by graph drawings.
+
+    Examples
+    --------
+    >>> from tinygrad_edu import Tensor
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()             # y = x1^2 + x2^2 + x3^2
+    >>> y.backward()                  # dy/dx = 2x
+    >>> x.grad
+    Tensor([2., 4., 6.], shape=(3,), dtype=float32)
+    """
+
+    __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_version", "_retain_grad",
+                 "__weakref__")
+    # Make NumPy hand ``ndarray <op> Tensor`` to our reflected operators.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        if isinstance(data, Tensor):
+            data = data._data
+        if dtype is not None:
+            arr = np.array(data, dtype=np.dtype(dtype))
+        elif isinstance(data, (np.ndarray, np.generic)):
+            arr = np.array(data)
+        else:
+            arr = np.array(data)
+            if arr.dtype.kind != "b":
+                arr = arr.astype(_FLOAT32)
+        if arr.dtype.kind not in _SUPPORTED_KINDS:
+            raise TypeError(f"Tensor: unsupported dtype {arr.dtype}; use a float, int or bool dtype "
+                            f"(e.g. dtype='float32').")
+        self._data = arr
+        self.grad = None
+        self._ctx = None
+        self.name = name
+        self._version = 0
+        self._retain_grad = False
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data, requires_grad, ctx):
+        """Fast constructor for op outputs: no conversion, no checks."""
+        t = object.__new__(Tensor)
+        t._data = data
+        t.grad = None
+        t._requires_grad = requires_grad
+        t._ctx = ctx
+        t.name = None
+        t._version = 0
+        t._retain_grad = False
+        return t
+
+    @staticmethod
+    def _const(value, like):
+        """A constant (no grad) with ``like``'s dtype -- keeps float32 code float32."""
+        return Tensor._make(np.asarray(value, dtype=like._data.dtype), False, None)
+
+    def _lift(self, other):
+        """Turn a number / list / array operand into a Tensor.
+
+        Python numbers take this tensor's dtype when that loses nothing (a float
+        with a float tensor, an int with an int tensor), so ``x * 2`` stays
+        float32; otherwise the usual rules apply.
+        """
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
+            kind = self._data.dtype.kind
+            if kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral)) or \
+                    (kind == "b" and isinstance(other, bool)):
+                return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
+            return Tensor._make(np.asarray(other, dtype=_FLOAT32), False, None)
+        return Tensor(other)
+
+    # ------------------------------------------------------------ attributes --
+    @property
+    def data(self) -> np.ndarray:
+        """The underlying ``np.ndarray``.  Assigning to it counts as an in-place change."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = np.asarray(value._data if isinstance(value, Tensor) else value)
+        self._version += 1
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for differentiation."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place and return ``self``.
+
+        Raises ``TypeError`` for integer/bool tensors, which have no gradient.
+        """
+        if requires_grad and self._data.dtype.kind != "f":
+            raise TypeError(f"Tensor: only floating-point tensors can require grad, this one is "
+                            f"{self._data.dtype}. Create it with dtype='float32' (or call "
+                            f".float() first).")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_: cannot turn off requires_grad of a non-leaf tensor; "
+                               "use .detach() to get a tensor outside the graph.")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def size(self) -> int:
+        return self._data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors created by the user (not by an op that records grad)."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        """The Function that produced this tensor, or None for a leaf."""
+        return self._ctx
+
+    @property
+    def T(self) -> "Tensor":
+        """All axes reversed, as NumPy's ``.T``."""
+        return self.transpose()
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two axes swapped (a batch of matrices transposed)."""
+        axes = list(range(self.ndim))
+        axes[-2], axes[-1] = axes[-1], axes[-2]
+        return self.transpose(*axes)
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ``np.ndarray`` (shared, not copied)."""
+        return self._data
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted to a Python number, "
+                             f"this one has shape {self.shape}")
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing the data, cut from the graph (no grad)."""
+        return Tensor._make(self._data, False, None)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor during backward."""
+        self._retain_grad = True
+        return self
+
+    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+        """Compute d(self)/d(leaf) and accumulate it into ``leaf.grad``.
+
+        Parameters
+        ----------
+        gradient : Tensor or array_like, optional
+            d(loss)/d(self).  Needed when ``self`` is not a scalar; a scalar is
+            seeded with 1.
+        retain_graph : bool
+            Keep the graph so that backward can run through it again.  By
+            default it is freed as backward goes.
+        create_graph : bool
+            Record the backward pass itself, so that the gradients can be
+            differentiated again.
+
+        Examples
+        --------
+        >>> from tinygrad_edu import Tensor
+        >>> w = Tensor([[1.0, 2.0]], requires_grad=True)
+        >>> x = Tensor([[3.0], [4.0]])
+        >>> (w @ x).sum().backward()
+        >>> w.grad
+        Tensor([[3., 4.]], shape=(1, 2), dtype=float32)
+        """
+        autograd.backward(self, gradient, retain_graph, create_graph)
+
+    def zero_grad(self):
+        self.grad = None
+
+    def __repr__(self):
+        body = np.array2string(self._data, separator=", ", precision=4, threshold=20,
+                               edgeitems=3, prefix="Tensor(")
+        extras = [f"shape={self.shape}", f"dtype={self.dtype}"]
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{type(self._ctx).__name__}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"Tensor({body}, {', '.join(extras)})"
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use "
+                             f"(x == y).all() or .any()")
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    __hash__ = object.__hash__  # == is elementwise, identity is the hash
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    # -------------------------------------------------------------- creation --
+    @staticmethod
+    def zeros(*shape, dtype="float32", requires_grad=False):
+        """A tensor of zeros.  ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``."""
+        return Tensor(np.zeros(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad)
+
+    @staticmethod
+    def ones(*shape, dtype="float32", requires_grad=False):
+        """A tensor of ones."""
+        return Tensor(np.ones(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad)
+
+    @staticmethod
+    def full(shape, fill_value, dtype="float32", requires_grad=False):
+        """A tensor of ``shape`` filled with ``fill_value``."""
+        shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+        return Tensor(np.full(shape, fill_value, dtype=dtype), requires_grad=requires_grad)
+
+    @staticmethod
+    def randn(*shape, dtype="float32", requires_grad=False):
+        """Standard normal samples from the global generator (see ``manual_seed``)."""
+        data = get_rng().standard_normal(_shape_arg(shape)).astype(dtype)
+        return Tensor(data, requires_grad=requires_grad)
+
+    @staticmethod
+    def rand(*shape, dtype="float32", requires_grad=False):
+        """Uniform samples on [0, 1) from the global generator."""
+        data = get_rng().random(_shape_arg(shape)).astype(dtype)
+        return Tensor(data, requires_grad=requires_grad)
+
+    @staticmethod
+    def uniform(*shape, low=0.0, high=1.0, dtype="float32", requires_grad=False):
+        """Uniform samples on [low, high) from the global generator."""
+        data = get_rng().uniform(low, high, _shape_arg(shape)).astype(dtype)
+        return Tensor(data, requires_grad=requires_grad)
+
+    @staticmethod
+    def arange(start, stop=None, step=1, dtype="float32", requires_grad=False):
+        """Evenly spaced values, as ``np.arange`` (float32 unless ``dtype`` says otherwise)."""
+        return Tensor(np.arange(start, stop, step, dtype=dtype), requires_grad=requires_grad)
+
+    @staticmethod
+    def eye(n, m=None, dtype="float32", requires_grad=False):
+        """The identity matrix (n x m)."""
+        return Tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
+
+    @staticmethod
+    def zeros_like(t, dtype=None, requires_grad=False):
+        """Zeros with ``t``'s shape and dtype."""
+        return Tensor(np.zeros(np.shape(_raw(t)), dtype=dtype or _dtype_of(t)),
+                      requires_grad=requires_grad)
+
+    @staticmethod
+    def ones_like(t, dtype=None, requires_grad=False):
+        """Ones with ``t``'s shape and dtype."""
+        return Tensor(np.ones(np.shape(_raw(t)), dtype=dtype or _dtype_of(t)),
+                      requires_grad=requires_grad)
+
+    # ------------------------------------------------------------- operators --
+    def __add__(self, other):
+        return _ops.Add.apply(self, self._lift(other))
+
+    def __radd__(self, other):
+        return _ops.Add.apply(self._lift(other), self)
+
+    def __sub__(self, other):
+        return _derived.sub(self, self._lift(other))
+
+    def __rsub__(self, other):
+        return _derived.sub(self._lift(other), self)
+
+    def __mul__(self, other):
+        return _ops.Mul.apply(self, self._lift(other))
+
+    def __rmul__(self, other):
+        return _ops.Mul.apply(self._lift(other), self)
+
+    def __truediv__(self, other):
+        return _derived.div(self, self._lift(other))
+
+    def __rtruediv__(self, other):
+        return _derived.div(self._lift(other), self)
+
+    def __pow__(self, exponent):
+        return _derived.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return _derived.pow(self._lift(base), self)
+
+    def __matmul__(self, other):
+        return _derived.matmul(self, self._lift(other))
+
+    def __rmatmul__(self, other):
+        return _derived.matmul(self._lift(other), self)
+
+    def __neg__(self):
+        return _derived.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _derived.abs(self)
+
+    # comparisons give bool tensors outside the graph
+    def _compare(self, other, op):
+        other = _raw(other)
+        try:
+            return Tensor._make(np.asarray(op(self._data, other)), False, None)
+        except ValueError:
+            raise ValueError(autograd.broadcast_error(
+                f"comparison {op.__name__}", self.shape, np.shape(other))) from None
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __getitem__(self, index):
+        return _ops.GetItem.apply(self, index=_index_arg(index))
+
+    # ------------------------------------------------------ in-place updates --
+    # ``x += y`` changes x's array in place (as in NumPy).  When x is part of a
+    # recorded graph, the old value may still be needed by a pending backward:
+    # the version counter (checked in autograd.run_backward) catches that.
+    def _inplace(self, other, op):
+        other = self._lift(other)
+        if autograd._grad_enabled and (self._requires_grad or other._requires_grad):
+            if self._requires_grad and self._ctx is None:
+                raise RuntimeError(
+                    f"in-place {op.__name__}: a leaf tensor that requires grad (shape {self.shape}) "
+                    f"cannot be modified in place while recording, because its gradient is computed "
+                    f"from it. Use 'with no_grad():' for parameter updates (as optimizers do), or an "
+                    f"out-of-place op 'x = x + y'.")
+            old = Tensor._make(self._data.copy(), self._requires_grad, self._ctx)
+            new = op(old, other)
+            self._data[...] = new._data  # raises on a shape/dtype mismatch, self unchanged
+            self._ctx, self._requires_grad = new._ctx, True
+            new._ctx.out_version = self._version + 1  # self *is* that op's output now
+        else:
+            new = op(self.detach(), other)
+            try:
+                self._data[...] = new._data
+            except (ValueError, TypeError) as e:
+                raise type(e)(f"in-place {op.__name__}: cannot store a result of shape {new.shape} "
+                              f"and dtype {new.dtype} in a tensor of shape {self.shape} and dtype "
+                              f"{self.dtype}") from None
+        self._version += 1
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(other, Tensor.__add__)
+
+    def __isub__(self, other):
+        return self._inplace(other, Tensor.__sub__)
+
+    def __imul__(self, other):
+        return self._inplace(other, Tensor.__mul__)
+
+    def __itruediv__(self, other):
+        return self._inplace(other, Tensor.__truediv__)
+
+    def __setitem__(self, index, value):
+        """``x[index] = value`` in place; counts as an in-place change of x."""
+        if autograd._grad_enabled and (self._requires_grad or
+                                       (isinstance(value, Tensor) and value._requires_grad)):
+            raise RuntimeError(
+                f"__setitem__: cannot assign into a tensor of shape {self.shape} while recording "
+                f"gradients; build the result out of place (tinygrad_edu.where or cat), or assign "
+                f"inside no_grad().")
+        try:
+            self._data[_index_arg(index)] = _raw(value)
+        except (ValueError, IndexError, TypeError) as e:
+            raise type(e)(f"__setitem__: {e} (tensor shape {self.shape}, value shape "
+                          f"{np.shape(_raw(value))})") from None
+        self._version += 1
+
+
+def _raw(x):
+    """The ndarray behind a Tensor, or ``x`` itself."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _dtype_of(t):
+    return t._data.dtype if isinstance(t, Tensor) else np.asarray(t).dtype
+
+
+def _index_arg(index):
+    """Tensors inside an index become their arrays."""
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, tuple):
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+zeros_like = Tensor.zeros_like
+ones_like = Tensor.ones_like
+
+# ops.py and derived.py build on Tensor, so they are imported after it exists.
+autograd._make_tensor = Tensor._make
+from . import ops as _ops  # noqa: E402
+from . import derived as _derived  # noqa: E402
+
+_derived.install_methods(Tensor)
