@@ -22,6 +22,7 @@ all that second and third derivatives need.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import traceback
 
@@ -29,7 +30,7 @@ import numpy as np
 
 __all__ = [
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "grad", "backward", "toposort", "detect_anomaly", "is_anomaly_enabled",
+    "grad", "backward", "toposort", "detect_anomaly", "is_anomaly_enabled", "scope", "composite",
 ]
 
 # ----------------------------------------------------------------- grad mode --
@@ -100,6 +101,57 @@ class enable_grad(set_grad_enabled):
 
     def __init__(self):
         super().__init__(True)
+
+
+# ------------------------------------------------------------------- scopes --
+# Every recorded Function remembers the names of the composite ops and modules
+# it was created inside (``fn.scope``, e.g. ('dense_1', 'sigmoid')), so graph
+# drawings can collapse a Dense layer or a sigmoid into one box.
+_scope = ()
+
+
+class scope(contextlib.ContextDecorator):
+    """Name the operations recorded inside this block (used by modules and graphs).
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([1.0], requires_grad=True)
+    >>> with tg.autograd.scope("my_block"):
+    ...     y = x * 2
+    >>> y.grad_fn.scope
+    ('my_block',)
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self):
+        global _scope
+        self._prev = _scope
+        _scope = _scope + (self.name,)
+        return self
+
+    def __exit__(self, *exc):
+        global _scope
+        _scope = self._prev
+        return False
+
+
+def composite(fn):
+    """Decorator for derived ops: the primitives they record carry the op's name in ``scope``."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        global _scope
+        prev = _scope
+        _scope = prev + (name,)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _scope = prev
+    return wrapper
 
 
 # ---------------------------------------------------------- anomaly detection --
@@ -216,6 +268,7 @@ class Function:
                 return _make_tensor(data, False, None)
             fn.inputs = inputs
             fn.versions = [t._version for t in inputs]
+            fn.scope = _scope
             if _anomaly_enabled:
                 fn.trace = _user_frame(traceback.extract_stack()[:-1])
             return _make_tensor(data, True, fn)

@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 
 from . import ops
-from .autograd import broadcast_error
+from .autograd import broadcast_error, composite
 from .tensor import Tensor, _raw
 
 __all__ = [
@@ -63,16 +63,19 @@ def tanh(x):
     return ops.Tanh.apply(x)
 
 
+@composite
 def neg(x):
     """-x, as x * (-1)."""
     return x * -1
 
 
+@composite
 def sub(a, b):
     """a - b, as a + (-b)."""
     return ops.Add.apply(a, _as_tensor(b, a) * -1)
 
 
+@composite
 def div(a, b):
     """a / b, as a * b^(-1)."""
     return a * ops.Pow.apply(_as_tensor(b, a), exponent=-1)
@@ -95,6 +98,7 @@ def sqrt(x):
     return ops.Pow.apply(x, exponent=0.5)
 
 
+@composite
 def abs(x):
     """|x|, as x * sign(x) (so abs'(0) = 0)."""
     return x * _const(np.sign(x._data), x)
@@ -140,12 +144,14 @@ def _count(x, axis):
     return int(np.prod([x.shape[a] for a in axes]))
 
 
+@composite
 def mean(x, axis=None, keepdims=False):
     """Mean over ``axis``, as sum / count."""
     axis = _axis_arg(axis)
     return sum(x, axis, keepdims) * (1.0 / builtins.max(_count(x, axis), 1))
 
 
+@composite
 def var(x, axis=None, keepdims=False, ddof=0):
     """Variance over ``axis`` (NumPy's ``ddof`` convention: population variance by default)."""
     axis = _axis_arg(axis)
@@ -153,6 +159,7 @@ def var(x, axis=None, keepdims=False, ddof=0):
     return sum(d * d, axis, keepdims) * (1.0 / builtins.max(_count(x, axis) - ddof, 1))
 
 
+@composite
 def std(x, axis=None, keepdims=False, ddof=0):
     """Standard deviation, sqrt(var)."""
     return sqrt(var(x, axis, keepdims, ddof))
@@ -163,12 +170,14 @@ def max(x, axis=None, keepdims=False):
     return ops.Max.apply(x, axis=_axis_arg(axis), keepdims=keepdims)
 
 
+@composite
 def min(x, axis=None, keepdims=False):
     """Minimum values over ``axis``, as -max(-x)."""
     return neg(max(neg(x), axis, keepdims))
 
 
 # -------------------------------------------------------------- activations ---
+@composite
 def relu(x):
     """max(x, 0), as where(x > 0, x, 0): relu'(0) = 0.
 
@@ -181,11 +190,13 @@ def relu(x):
     return ops.Where.apply(x, _const(0, x), cond=x._data > 0)
 
 
+@composite
 def leaky_relu(x, slope=0.01):
     """x for x > 0, slope * x otherwise."""
     return ops.Where.apply(x, x * slope, cond=x._data > 0)
 
 
+@composite
 def sigmoid(x):
     """1 / (1 + e^-x), computed without overflow.
 
@@ -205,6 +216,7 @@ def sigmoid(x):
     return ops.Where.apply(r, e * r, cond=pos)
 
 
+@composite
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over ``axis``, stable: the max is subtracted first."""
     axis = _axis_arg(axis)
@@ -214,6 +226,7 @@ def logsumexp(x, axis=None, keepdims=False):
     return out if keepdims else out.reshape(np.squeeze(m, axis=axis).shape)
 
 
+@composite
 def log_softmax(x, axis=-1):
     """x - logsumexp(x), the log of softmax, stable for large |x|."""
     m = np.max(x._data, axis=axis, keepdims=True)
@@ -221,6 +234,7 @@ def log_softmax(x, axis=-1):
     return shifted - log(sum(exp(shifted), axis, keepdims=True))
 
 
+@composite
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along ``axis``, with the max subtracted first."""
     m = np.max(x._data, axis=axis, keepdims=True)
@@ -252,6 +266,7 @@ def where(cond, a, b):
     return ops.Where.apply(a, b, cond=cond)
 
 
+@composite
 def clip(x, lo=None, hi=None):
     """Limit values to [lo, hi]; the gradient passes where lo <= x <= hi."""
     inside = np.ones(x.shape, dtype=bool)
@@ -262,6 +277,7 @@ def clip(x, lo=None, hi=None):
     return ops.Where.apply(x, _const(np.clip(x._data, lo, hi), x), cond=inside)
 
 
+@composite
 def maximum(a, b):
     """Elementwise maximum; at ties each side gets half of the gradient."""
     a = _as_tensor(a)
@@ -271,6 +287,7 @@ def maximum(a, b):
     return where(gt, a, where(lt, b, tie))
 
 
+@composite
 def minimum(a, b):
     """Elementwise minimum; at ties each side gets half of the gradient."""
     a = _as_tensor(a)

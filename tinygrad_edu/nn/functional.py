@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import derived as D
+from ..autograd import composite
 from ..tensor import Tensor
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
@@ -48,6 +49,7 @@ def align_target(pred, target, op):
         f"broadcasting them would compute a wrong loss.")
 
 
+@composite
 def binary_cross_entropy(p, y, eps=EPSILON):
     """Mean of -(y log p + (1 - y) log(1 - p)), with p clipped to [eps, 1 - eps].
 
@@ -76,6 +78,7 @@ def binary_cross_entropy(p, y, eps=EPSILON):
     return D.mean((y * D.log(pc) + (1 - y) * D.log(1 - pc)) * -1)
 
 
+@composite
 def binary_cross_entropy_with_logits(z, y):
     """BCE on logits z (before the sigmoid), in the stable form max(z, 0) - z y + log(1 + e^-|z|).
 
@@ -85,6 +88,7 @@ def binary_cross_entropy_with_logits(z, y):
     return D.mean(D.relu(z) - z * y + D.log(D.exp(D.abs(z) * -1) + 1))
 
 
+@composite
 def mse_loss(pred, target):
     """Mean squared error, mean((pred - target)^2)."""
     target = align_target(pred, target, "mse_loss")
@@ -92,6 +96,7 @@ def mse_loss(pred, target):
     return D.mean(d * d)
 
 
+@composite
 def cross_entropy(logits, labels, axis=-1):
     """Softmax cross-entropy on logits, averaged over samples.
 
@@ -112,6 +117,7 @@ def cross_entropy(logits, labels, axis=-1):
     return D.mean(D.sum(target * logp, axis=axis)) * -1
 
 
+@composite
 def categorical_cross_entropy(p, target, eps=EPSILON, axis=-1):
     """Keras' categorical cross-entropy on probabilities p (one-hot targets)."""
     target = align_target(p, target, "categorical_cross_entropy")
