@@ -429,19 +429,25 @@ class Tensor:
                     f"out-of-place op 'x = x + y'.")
             old = Tensor._make(self._data.copy(), self._requires_grad, self._ctx)
             new = op(old, other)
-            self._data[...] = new._data  # raises on a shape/dtype mismatch, self unchanged
+            self._store(new, op)
             self._ctx, self._requires_grad = new._ctx, True
             new._ctx.out_version = self._version + 1  # self *is* that op's output now
         else:
-            new = op(self.detach(), other)
-            try:
-                self._data[...] = new._data
-            except (ValueError, TypeError) as e:
-                raise type(e)(f"in-place {op.__name__}: cannot store a result of shape {new.shape} "
-                              f"and dtype {new.dtype} in a tensor of shape {self.shape} and dtype "
-                              f"{self.dtype}") from None
+            self._store(op(self.detach(), other), op)
         self._version += 1
         return self
+
+    def _store(self, new, op):
+        """Write ``new`` into this tensor's array, with NumPy's in-place casting rules."""
+        if new.shape != self.shape:
+            raise ValueError(f"in-place {op.__name__}: the result has shape {new.shape} but the "
+                             f"tensor has shape {self.shape}; in-place ops cannot change the shape.")
+        try:
+            np.copyto(self._data, new._data, casting="same_kind")
+        except TypeError:
+            raise TypeError(f"in-place {op.__name__}: cannot store a {new.dtype} result in a "
+                            f"{self.dtype} tensor; use an out-of-place op (x = x + y) or convert "
+                            f"first (x.float()).") from None
 
     def __iadd__(self, other):
         return self._inplace(other, Tensor.__add__)
