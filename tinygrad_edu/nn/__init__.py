@@ -1,4 +1,13 @@
-"""Neural-network building blocks.  ``functional`` holds the losses."""
-from . import functional
+"""Neural-network building blocks: layers, models, initialisers and losses.
 
-__all__ = ["functional"]
+Everything here is a composition of Tensor operations: no layer or loss has a
+hand-written backward.  ``functional`` holds the losses and activations as
+plain functions, ``init`` the weight initialisers, ``losses`` the Keras names
+of the losses.
+"""
+from . import functional, init, losses
+from .modules import Module, Dense, Activation, ACTIVATIONS, get_activation
+from .model import Model, Sequential
+
+__all__ = ["functional", "init", "losses", "Module", "Dense", "Activation", "ACTIVATIONS",
+           "get_activation", "Model", "Sequential"]

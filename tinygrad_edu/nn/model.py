@@ -1,0 +1,535 @@
+"""Keras-shaped models: ``Model`` (compile / fit / evaluate / predict) and ``Sequential``.
+
+The article's five lines run unchanged (imports aside)::
+
+    model = Sequential()
+    model.add(Dense(4, input_dim=2, activation='relu'))
+    ...
+    model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
+    model.fit(X_train, y_train, epochs=50, verbose=0)
+
+What ``fit`` does for every minibatch is what a hand-written loop does --
+forward, loss, ``backward()``, optimizer step -- with nothing hidden::
+
+    out = model(x_batch)                 # Tensor ops, recorded
+    loss = loss_fn(out, y_batch)         # e.g. binary cross-entropy
+    optimizer.zero_grad()
+    loss.backward()                      # gradients derived by the chain rule
+    optimizer.step()                     # in-place NumPy update of the weights
+
+Everything that can be wrong with the inputs is checked before the first
+step, with a message that names the problem and the fix.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import autograd
+from .. import optim as _optim
+from .. import training as _training
+from ..random import get_rng
+from ..tensor import Tensor
+from . import losses as _losses
+from .modules import Module, _snake
+
+__all__ = ["Model", "Sequential"]
+
+
+def _to_array(a, what, op):
+    if isinstance(a, Tensor):
+        a = a.numpy()
+    try:
+        a = np.asarray(a)
+    except ValueError as e:     # ragged lists
+        raise ValueError(f"{op}: {what} is not a rectangular array of numbers: {e}") from None
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"{op}: {what} must hold numbers, got an array of dtype {a.dtype}")
+    if a.ndim == 0:
+        raise ValueError(f"{op}: {what} must be an array of samples (first axis), got a scalar")
+    return a
+
+
+def _check_int(value, name, op, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{op}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+class Model(Module):
+    """A Module with Keras' training API: ``compile``, ``fit``, ``evaluate``, ``predict``.
+
+    Subclass it and write ``forward`` (or use :class:`Sequential`).
+    """
+
+    def __init__(self, name=None):
+        super().__init__(name)
+        d = self.__dict__
+        d.update(optimizer=None, loss=None, loss_name=None, compiled_metrics=[],
+                 stop_training=False, history=None)
+
+    # ---------------------------------------------------------------- compile --
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the loss, the optimizer and the metrics.
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer
+            'sgd', 'rmsprop', 'adam', 'adamax' (Keras' defaults) or an instance,
+            e.g. ``tg.optim.Adam(lr=0.01)``.  The model's parameters are bound
+            to it at ``fit`` time (once the model is built).
+        loss : str or callable
+            'binary_crossentropy', 'categorical_crossentropy',
+            'sparse_categorical_crossentropy', 'mse', 'mae', or a function
+            ``loss(y_pred, y_true) -> scalar Tensor`` built from Tensor ops.
+        metrics : list of str or callable, optional
+            'accuracy' (chosen as Keras does from the loss and output size),
+            'binary_accuracy', 'categorical_accuracy',
+            'sparse_categorical_accuracy', 'mse', 'mae', or
+            ``metric(y_pred, y_true) -> float`` on NumPy arrays.
+        """
+        if loss is None:
+            raise ValueError(f"compile: a loss is required, e.g. loss='binary_crossentropy'; "
+                             f"valid names: {', '.join(sorted(_losses.LOSSES))}")
+        loss_name, loss_fn = _losses.get(loss)
+        opt = _optim.get(optimizer)
+        if metrics is None:
+            metrics = []
+        elif isinstance(metrics, str) or callable(metrics):
+            metrics = [metrics]
+        specs = [_training.check_metric(m) for m in metrics]
+        keys = [k for k, _ in specs]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"compile: metric names repeat: {keys}")
+        d = self.__dict__
+        d.update(optimizer=opt, loss=loss_fn, loss_name=loss_name, compiled_metrics=specs)
+
+    def _require_compiled(self, op):
+        if self.loss is None:
+            raise RuntimeError(f"{op}: the model is not compiled. Call model.compile(loss=..., "
+                               f"optimizer=..., metrics=[...]) first, e.g. "
+                               f"model.compile(loss='binary_crossentropy', optimizer='adam', "
+                               f"metrics=['accuracy']).")
+
+    # ----------------------------------------------------------- validation ---
+    def _build_for(self, x, rng):
+        """Build unbuilt layers for inputs like ``x`` (Sequential overrides it)."""
+
+    def _prepare(self, x, y, op, rng=None):
+        """Check (x, y) and return them as training arrays, y shaped like the output.
+
+        Runs the model on two samples (without recording) so that the feature
+        count and the label shape are checked against the real model.
+        """
+        if x is None or y is None:
+            raise ValueError(f"{op}: both x and y are required")
+        x = _to_array(x, "x", op)
+        y = _to_array(y, "y", op)
+        if len(x) != len(y):
+            raise ValueError(f"{op}: x has {len(x)} samples but y has {len(y)}; they must have the "
+                             f"same length (first axis)")
+        if len(x) == 0:
+            raise ValueError(f"{op}: x and y are empty")
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if not np.isfinite(x).all():
+            bad = int(np.size(x) - np.isfinite(x).sum())
+            raise ValueError(f"{op}: x contains {bad} non-finite values (NaN or inf); clean or "
+                             f"impute them before training")
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            bad = int(np.size(y) - np.isfinite(y).sum())
+            raise ValueError(f"{op}: y contains {bad} non-finite values (NaN or inf)")
+        self._build_for(x, rng)
+        try:
+            with autograd.no_grad():
+                out = self(Tensor._make(x[:2], False, None))
+        except (ValueError, TypeError, IndexError) as e:
+            raise type(e)(f"{op}: the model cannot take x of shape {x.shape}: {e}") from None
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{op}: the model's forward must return a Tensor, got "
+                            f"{type(out).__name__}")
+        sparse = self.loss_name == "sparse_categorical_crossentropy"
+        if sparse:
+            if y.dtype.kind == "f" and not np.array_equal(y, np.round(y)):
+                raise ValueError(f"{op}: sparse_categorical_crossentropy needs integer class "
+                                 f"labels, y has fractional values")
+            y = y.astype(np.int64)
+        else:
+            y = np.ascontiguousarray(y, dtype=out.dtype)
+            if y.shape[1:] + (1,) == out.shape[1:]:     # (n,) labels for a (n, 1) output
+                y = y.reshape((len(y),) + out.shape[1:])
+        try:
+            with autograd.no_grad():
+                self.loss(out, Tensor._make(y[:2], False, None))
+        except (ValueError, TypeError, IndexError) as e:
+            raise ValueError(f"{op}: labels y of shape {y.shape} do not match the model's output "
+                             f"of shape {('n',) + out.shape[1:]}: {e}") from None
+        if self.loss_name == "binary_crossentropy" and (y.min() < 0 or y.max() > 1):
+            raise ValueError(f"{op}: binary_crossentropy needs labels in [0, 1], y has values from "
+                             f"{y.min()} to {y.max()}")
+        return x, y, out.shape[-1] if out.ndim > 1 else 1
+
+    def _metric_fns(self, units):
+        return [(key, _training.get_metric(m, self.loss_name, units))
+                for key, m in self.compiled_metrics]
+
+    # -------------------------------------------------------------------- fit --
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, seed=None):
+        """Train for ``epochs`` passes over (x, y) in shuffled minibatches.
+
+        Parameters
+        ----------
+        x : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        batch_size : int, default 32
+        epochs : int
+        verbose : 0, 1 or 2
+            0 silent, 1 a progress bar per epoch (tqdm; a text line without
+            it), 2 one line per epoch.
+        callbacks : list of Callback
+        validation_split : float in [0, 1)
+            Hold out this fraction of the data -- the *last* samples, before
+            shuffling, as Keras does -- and report 'val_...' metrics on it.
+        validation_data : (x_val, y_val), optional
+            Overrides ``validation_split``.
+        shuffle : bool
+            Reshuffle the training samples before every epoch.
+        initial_epoch : int
+            Epoch to start at (for resuming).
+        seed : int, optional
+            Seed for the shuffling (and for building layers that are still
+            unbuilt).  Without it the global generator is used, so
+            ``tinygrad_edu.manual_seed(s)`` before creating the model makes the
+            whole run repeatable bit for bit.
+
+        Returns
+        -------
+        History
+            ``history.history['loss']``, ``['accuracy']``, ``['val_loss']``, ...
+            one value per epoch.
+        """
+        op = "fit"
+        self._require_compiled(op)
+        batch_size = 32 if batch_size is None else _check_int(batch_size, "batch_size", op, 1)
+        epochs = _check_int(epochs, "epochs", op, 0)
+        initial_epoch = _check_int(initial_epoch, "initial_epoch", op, 0)
+        if verbose == "auto":
+            verbose = 1
+        if verbose not in (0, 1, 2):
+            raise ValueError(f"{op}: verbose must be 0, 1 or 2, got {verbose!r}")
+        if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) \
+                or not 0 <= validation_split < 1:
+            raise ValueError(f"{op}: validation_split must be a fraction in [0, 1), got "
+                             f"{validation_split!r}")
+        rng = get_rng() if seed is None else np.random.default_rng(seed)
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError(f"{op}: validation_data must be a pair (x_val, y_val)")
+            val = validation_data
+        elif validation_split:
+            xa, ya = _to_array(x, "x", op), _to_array(y, "y", op)
+            split = int(len(xa) * (1 - validation_split))
+            if split == 0 or split == len(xa):
+                raise ValueError(f"{op}: validation_split={validation_split} leaves an empty "
+                                 f"training or validation set for {len(xa)} samples")
+            x, y, val = xa[:split], ya[:split], (xa[split:], ya[split:])
+        x, y, units = self._prepare(x, y, op, rng)
+        if val is not None:
+            xv, yv, _ = self._prepare(val[0], val[1], f"{op} (validation data)")
+            val = (xv, yv)
+        cbs = [] if callbacks is None else list(callbacks)
+        for cb in cbs:
+            if not isinstance(cb, _training.Callback):
+                raise TypeError(f"{op}: callbacks must be Callback instances (e.g. "
+                                f"LambdaCallback(on_epoch_end=...)), got {type(cb).__name__}")
+        opt = self.optimizer
+        if not opt.params:
+            opt.add_params(self.parameters())
+        metrics = self._metric_fns(units)
+
+        # ----- everything is checked: train
+        n = len(x)
+        steps = math.ceil(n / batch_size)
+        history = _training.History()
+        cb_list = _training.CallbackList([history] + cbs, model=self,
+                                         params={"epochs": epochs, "steps": steps,
+                                                 "verbose": verbose, "batch_size": batch_size})
+        batch_hooks = cb_list.has_batch_hooks
+        bar = _training.ProgressBar(epochs, steps, verbose) if verbose else None
+        self.__dict__["history"] = history
+        self.__dict__["stop_training"] = False
+        loss_fn, step, zero_grad = self.loss, opt.step, opt.zero_grad
+        make = Tensor._make
+        self.train()
+        cb_list.on_train_begin()
+        try:
+            for epoch in range(initial_epoch, epochs):
+                cb_list.on_epoch_begin(epoch)
+                if bar is not None:
+                    bar.epoch_begin(epoch)
+                if shuffle:
+                    perm = rng.permutation(n)
+                    xs, ys = x[perm], y[perm]
+                else:
+                    xs, ys = x, y
+                loss_sum, seen = 0.0, 0
+                msums = [0.0] * len(metrics)
+
+                def running():
+                    logs = {"loss": loss_sum / seen}
+                    for (key, _), s in zip(metrics, msums):
+                        logs[key] = s / seen
+                    return logs
+
+                for b in range(steps):
+                    xb = xs[b * batch_size:(b + 1) * batch_size]
+                    yb = ys[b * batch_size:(b + 1) * batch_size]
+                    if batch_hooks:
+                        cb_list.on_train_batch_begin(b)
+                    out = self(make(xb, False, None))
+                    loss = loss_fn(out, make(yb, False, None))
+                    zero_grad()
+                    loss.backward()
+                    step()
+                    nb = len(xb)
+                    loss_sum += float(loss._data) * nb
+                    seen += nb
+                    pred = out._data
+                    for i, (_, fn) in enumerate(metrics):
+                        msums[i] += fn(pred, yb) * nb
+                    if bar is not None:
+                        bar.batch_end(b, running)
+                    if batch_hooks:
+                        cb_list.on_train_batch_end(b, running())
+                    if self.stop_training:
+                        break
+                logs = running()
+                if val is not None:
+                    for k, v in self._evaluate_arrays(val[0], val[1], batch_size,
+                                                      metrics).items():
+                        logs["val_" + k] = v
+                cb_list.on_epoch_end(epoch, logs)
+                if bar is not None:
+                    bar.epoch_end(logs)
+                if self.stop_training:
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        cb_list.on_train_end()
+        return history
+
+    # --------------------------------------------------------------- evaluate --
+    def _evaluate_arrays(self, x, y, batch_size, metrics):
+        loss_sum, msums, n = 0.0, [0.0] * len(metrics), len(x)
+        was_training = self.training
+        self.eval()
+        try:
+            with autograd.no_grad():
+                for s in range(0, n, batch_size):
+                    xb, yb = x[s:s + batch_size], y[s:s + batch_size]
+                    out = self(Tensor._make(xb, False, None))
+                    loss = self.loss(out, Tensor._make(yb, False, None))
+                    loss_sum += float(loss._data) * len(xb)
+                    for i, (_, fn) in enumerate(metrics):
+                        msums[i] += fn(out._data, yb) * len(xb)
+        finally:
+            self.train(was_training)
+        logs = {"loss": loss_sum / n}
+        for (key, _), s in zip(metrics, msums):
+            logs[key] = s / n
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, return_dict=False):
+        """Loss and metrics on (x, y), without recording a graph.
+
+        Returns
+        -------
+        float or list
+            As Keras: the loss alone when no metric was compiled, otherwise
+            ``[loss, metric_1, ...]`` (a dict with ``return_dict=True``).
+        """
+        op = "evaluate"
+        self._require_compiled(op)
+        batch_size = 32 if batch_size is None else _check_int(batch_size, "batch_size", op, 1)
+        x, y, units = self._prepare(x, y, op)
+        logs = self._evaluate_arrays(x, y, batch_size, self._metric_fns(units))
+        if verbose:
+            print(_training._fmt(logs))
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    # ---------------------------------------------------------------- predict --
+    def predict(self, x, batch_size=None, verbose=0):
+        """Model outputs for ``x`` as a float32 ndarray, computed under ``no_grad``."""
+        op = "predict"
+        batch_size = 32 if batch_size is None else _check_int(batch_size, "batch_size", op, 1)
+        x = np.ascontiguousarray(_to_array(x, "x", op), dtype=np.float32)
+        if len(x) == 0:
+            raise ValueError(f"{op}: x is empty")
+        was_training = self.training
+        self.eval()
+        outs = []
+        try:
+            with autograd.no_grad():
+                for s in range(0, len(x), batch_size):
+                    try:
+                        out = self(Tensor._make(x[s:s + batch_size], False, None))
+                    except (ValueError, TypeError, IndexError) as e:
+                        raise type(e)(f"{op}: the model cannot take x of shape {x.shape}: "
+                                      f"{e}") from None
+                    outs.append(out.numpy())
+        finally:
+            self.train(was_training)
+        return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0)
+
+    # ---------------------------------------------------------------- summary --
+    def _summary_rows(self):
+        return [(name, type(m).__name__, "?", m.count_params()) for name, m in
+                self._modules.items()]
+
+    def summary(self, print_fn=None):
+        """Print the layers, their output shapes and parameter counts (Keras' table)."""
+        rows = self._summary_rows()
+        w = (30, 22, 12)
+        rule = "_" * sum(w)
+        lines = [f'Model: "{self.name}"', rule,
+                 f"{'Layer (type)':<{w[0]}}{'Output Shape':<{w[1]}}{'Param #':>{w[2]}}",
+                 "=" * sum(w)]
+        for name, kind, shape, count in rows:
+            lines.append(f"{name + ' (' + kind + ')':<{w[0]}}{shape:<{w[1]}}{count:>{w[2]}}")
+        total = self.count_params()
+        lines += ["=" * sum(w), f"Total params: {total}", f"Trainable params: {total}",
+                  "Non-trainable params: 0", rule]
+        (print_fn or print)("\n".join(lines))
+
+
+class Sequential(Model):
+    """A stack of layers, each feeding the next: Keras' ``Sequential``.
+
+    Layers get Keras-style names in order of addition (``dense_1``,
+    ``dense_2``, ...; an explicit ``name=`` is kept), and their parameters are
+    labelled ``dense_1.kernel``, ``dense_1.bias``...  When the input size is
+    known (``input_dim`` on the first layer) every layer is built as soon as
+    it is added; otherwise at the first call.
+
+    A ``Sequential`` opens no scope of its own: each layer's ops are recorded
+    under the layer's name (``('dense_1', 'relu')``), so graph drawings show
+    one cluster per layer.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> from tinygrad_edu.nn import Sequential, Dense
+    >>> _ = tg.manual_seed(0)
+    >>> model = Sequential()
+    >>> model.add(Dense(4, input_dim=2, activation='relu'))
+    >>> model.add(Dense(6, activation='relu'))
+    >>> model.add(Dense(6, activation='relu'))
+    >>> model.add(Dense(4, activation='relu'))
+    >>> model.add(Dense(1, activation='sigmoid'))
+    >>> model.count_params(), [layer.name for layer in model]
+    (117, ['dense_1', 'dense_2', 'dense_3', 'dense_4', 'dense_5'])
+    >>> model.parameters()[0].name
+    'dense_1.kernel'
+    """
+
+    _opens_scope = False
+
+    def __init__(self, layers=None, name=None):
+        super().__init__(name)
+        self.__dict__["layers"] = []
+        for layer in layers or ():
+            self.add(layer)
+
+    def add(self, layer):
+        """Append a layer (any Module); builds it when its input size is known."""
+        if not isinstance(layer, Module):
+            raise TypeError(f"Sequential.add: expected a layer (a Module such as Dense), got "
+                            f"{type(layer).__name__}")
+        if any(layer is other for other in self.layers):
+            raise ValueError(f"Sequential.add: layer {layer.name!r} is already in this model")
+        names = {other.name for other in self.layers}
+        if layer._auto_name:
+            kind = _snake(type(layer).__name__)
+            k = sum(1 for other in self.layers if type(other) is type(layer)) + 1
+            while f"{kind}_{k}" in names:
+                k += 1
+            layer._rename(f"{kind}_{k}")
+        elif layer.name in names:
+            raise ValueError(f"Sequential.add: a layer named {layer.name!r} is already in the model; "
+                             f"layer names must be unique")
+        self.layers.append(layer)
+        self._modules[layer.name] = layer
+        features = self._features_before(len(self.layers) - 1)
+        if features is not None and getattr(layer, "built", True) is False:
+            layer.build(features)
+        elif (features is not None and getattr(layer, "input_dim", None) is not None
+              and layer.input_dim != features):
+            self.layers.pop()
+            del self._modules[layer.name]
+            raise ValueError(f"Sequential.add: layer {layer.name!r} expects {layer.input_dim} "
+                             f"input features but the previous layer gives {features}")
+
+    def _features_before(self, index):
+        """Number of features entering layer ``index``, or None if not known yet."""
+        features = None
+        for i, layer in enumerate(self.layers[:index + 1]):
+            if getattr(layer, "input_dim", None) is not None:
+                features = layer.input_dim
+            if i == index:
+                return features
+            if features is None:
+                return None
+            features = getattr(layer, "output_features", features)
+        return features
+
+    def build(self, input_dim, rng=None):
+        """Build every unbuilt layer for inputs with ``input_dim`` features."""
+        features = int(input_dim)
+        for layer in self.layers:
+            if getattr(layer, "built", True) is False:
+                layer.build(features, rng=rng)
+            elif getattr(layer, "input_dim", None) not in (None, features):
+                raise ValueError(f"{layer.name}: expected inputs with {layer.input_dim} features, "
+                                 f"got {features}")
+            features = getattr(layer, "output_features", features)
+
+    @property
+    def built(self):
+        return all(getattr(layer, "built", True) for layer in self.layers)
+
+    def _build_for(self, x, rng):
+        if self.layers and not self.built and x.ndim >= 2:
+            self.build(x.shape[-1], rng=rng)
+
+    def forward(self, x):
+        if not self.layers:
+            raise ValueError("Sequential: the model has no layers; add some with model.add(...)")
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, index):
+        return self.layers[index]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def _summary_rows(self):
+        rows, features = [], None
+        for layer in self.layers:
+            if getattr(layer, "input_dim", None) is not None:
+                features = layer.input_dim
+            features = getattr(layer, "output_features", features)
+            shape = f"(None, {features})" if features is not None else "? (unbuilt)"
+            rows.append((layer.name, type(layer).__name__, shape, layer.count_params()))
+        return rows

@@ -1,0 +1,362 @@
+"""Optimizers: turn gradients into parameter updates.
+
+Each optimizer updates ``p.data`` *in place with NumPy*: an update is not part
+of any model, so nothing is recorded in the graph, and it is as cheap as the
+arithmetic.  Every update bumps the parameter's version counter (as an
+in-place Tensor op would), so a graph that still needs the old value notices.
+
+The formulas and defaults are Keras' (``keras.optimizers``), so a model
+trained here behaves like the article's Keras model:
+
+================ =============================================================
+``SGD``          lr 0.01.  m = momentum m - lr g;  p += m
+                 (nesterov: p += momentum m - lr g)
+``RMSprop``      lr 0.001, rho 0.9, eps 1e-7.  v = rho v + (1 - rho) g^2;
+                 p -= lr g / sqrt(v + eps)
+``Adam``         lr 0.001, beta1 0.9, beta2 0.999, eps 1e-7.
+                 m += (1 - b1)(g - m);  v += (1 - b2)(g^2 - v);
+                 p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+``Adamax``       lr 0.002, beta1 0.9, beta2 0.999, eps 1e-7.
+                 m += (1 - b1)(g - m);  u = max(b2 u, |g|);
+                 p -= lr m / ((1 - b1^t)(u + eps))
+================ =============================================================
+
+``weight_decay`` is decoupled, as in Keras: ``p -= lr * weight_decay * p``
+before the update.
+
+Two ways to build one: Keras-style without parameters, ``Adam(0.01)`` or
+``Adam(lr=0.01)``, then ``model.compile(optimizer=...)`` binds the model's
+parameters; or PyTorch-style ``Adam(model.parameters(), lr=0.01)`` for a hand
+written training loop.
+
+Examples
+--------
+>>> import tinygrad_edu as tg
+>>> w = tg.Tensor([1.0, -2.0], requires_grad=True)
+>>> opt = tg.optim.SGD([w], lr=0.1)
+>>> (w * w).sum().backward()          # grad = 2 w
+>>> opt.step(); opt.zero_grad()
+>>> w
+Tensor([ 0.8, -1.6], shape=(2,), dtype=float32, requires_grad=True)
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "Adamax", "get", "OPTIMIZERS"]
+
+
+class Optimizer:
+    """Base class: holds parameters, their per-parameter state ("slots") and the step count.
+
+    Subclasses set ``slots`` (names of the state arrays, created as zeros with
+    each parameter's shape) and implement ``_update(p, g, state)`` on NumPy
+    arrays, changing ``p`` in place.
+    """
+
+    slots: tuple = ()
+    default_lr = 0.001
+
+    def __init__(self, params=None, lr=None, weight_decay=0.0, learning_rate=None):
+        if isinstance(params, numbers.Real) and not isinstance(params, bool):
+            if lr is not None or learning_rate is not None:
+                raise TypeError(f"{type(self).__name__}: the learning rate was given twice")
+            params, lr = None, params             # Keras style: Adam(0.01)
+        if learning_rate is not None:
+            if lr is not None:
+                raise TypeError(f"{type(self).__name__}: give lr or learning_rate, not both")
+            lr = learning_rate
+        self.lr = float(self.default_lr if lr is None else lr)
+        if not np.isfinite(self.lr) or self.lr < 0:
+            raise ValueError(f"{type(self).__name__}: lr must be a finite number >= 0, got {lr!r}")
+        self.weight_decay = float(weight_decay)
+        if not np.isfinite(self.weight_decay) or self.weight_decay < 0:
+            raise ValueError(f"{type(self).__name__}: weight_decay must be >= 0, got {weight_decay!r}")
+        self.iterations = 0
+        self.params = []
+        self.state = []
+        if params is not None:
+            self.add_params(params)
+
+    @property
+    def learning_rate(self):
+        """Keras' name for ``lr``."""
+        return self.lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.lr = float(value)
+
+    def add_params(self, params):
+        """Add parameters to optimize (each once); creates their state, zero-filled."""
+        if isinstance(params, Tensor):
+            params = [params]
+        known = {id(p) for p in self.params}
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, "
+                                f"expected a Tensor (pass model.parameters())")
+            if not p.requires_grad or not p.is_leaf:
+                raise ValueError(f"{type(self).__name__}: parameter {i} (shape {p.shape}) must be a "
+                                 f"leaf tensor with requires_grad=True")
+            if id(p) in known:
+                continue
+            known.add(id(p))
+            self.params.append(p)
+            self.state.append({s: np.zeros_like(p._data) for s in self.slots})
+        return self
+
+    def zero_grad(self):
+        """Forget the gradients (``p.grad = None``) of every parameter."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self):
+        """Apply one update to every parameter that has a gradient."""
+        self.iterations += 1
+        lr, wd = self.lr, self.weight_decay
+        self._begin_step()
+        for p, st in zip(self.params, self.state):
+            g = p.grad
+            if g is None:
+                continue
+            data = p._data
+            if wd:
+                data -= (lr * wd) * data
+            self._update(data, g._data, st)
+            p._version += 1
+
+    def _begin_step(self):
+        """Per-step scalars (bias corrections) computed once for all parameters."""
+
+    def _update(self, p, g, state):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ state dict --
+    def state_dict(self):
+        """``{'iterations': ..., '<slot>.<i>': array}``: everything needed to resume.
+
+        ``i`` is the parameter's position in ``self.params``.
+        """
+        out = {"iterations": np.asarray(self.iterations, dtype=np.int64)}
+        for i, st in enumerate(self.state):
+            for s in self.slots:
+                out[f"{s}.{i}"] = st[s].copy()
+        return out
+
+    def _expected(self):
+        exp = {"iterations": ()}
+        for i, p in enumerate(self.params):
+            for s in self.slots:
+                exp[f"{s}.{i}"] = p.shape
+        return exp
+
+    def load_state_dict(self, state):
+        """Restore :meth:`state_dict`'s output; checks names and shapes first, changes nothing on error."""
+        exp = self._expected()
+        missing = [k for k in exp if k not in state]
+        extra = [k for k in state if k not in exp]
+        if missing or extra:
+            raise KeyError(f"{type(self).__name__}.load_state_dict: names do not match this "
+                           f"optimizer's state (missing: {', '.join(missing) or '-'}; unexpected: "
+                           f"{', '.join(extra) or '-'}). Bind the same parameters first (e.g. "
+                           f"compile and build the same model).")
+        arrays = {k: np.asarray(v) for k, v in state.items()}
+        for k, shape in exp.items():
+            if arrays[k].shape != shape:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {k!r} has shape "
+                                 f"{arrays[k].shape}, expected {shape}")
+            if arrays[k].dtype.kind not in "fiu":
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {k!r} has dtype "
+                                 f"{arrays[k].dtype}, expected numbers")
+        it = arrays["iterations"]
+        if it.dtype.kind not in "iu" or int(it) < 0:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: 'iterations' must be a "
+                             f"non-negative integer, got {it!r}")
+        self.iterations = int(it)
+        for i, st in enumerate(self.state):
+            for s in self.slots:
+                st[s] = arrays[f"{s}.{i}"].astype(self.params[i].dtype, copy=True)
+
+    def save_weights(self, path):
+        """Write :meth:`state_dict` to an ``.npz`` file, atomically."""
+        from . import io
+        io.save_arrays(path, self.state_dict())
+
+    def load_weights(self, path):
+        """Load a file written by :meth:`save_weights` (no pickle; checked before use)."""
+        from . import io
+        self.load_state_dict(io.load_arrays(path, self._expected(), what="load_weights"))
+
+    def get_config(self):
+        return {"lr": self.lr, "weight_decay": self.weight_decay}
+
+    def __repr__(self):
+        cfg = ", ".join(f"{k}={v}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({cfg}, params={len(self.params)}, iterations={self.iterations})"
+
+
+def _check_beta(opt, name, value):
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{type(opt).__name__}: {name} must be in [0, 1), got {value}")
+    return value
+
+
+def _check_eps(opt, value):
+    value = float(value)
+    if not value >= 0:
+        raise ValueError(f"{type(opt).__name__}: epsilon must be >= 0, got {value}")
+    return value
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum; Keras' default lr 0.01.
+
+    Without momentum: ``p -= lr * g``, the article's W := W - alpha dW.
+    """
+
+    default_lr = 0.01
+
+    def __init__(self, params=None, lr=None, momentum=0.0, nesterov=False, weight_decay=0.0,
+                 learning_rate=None):
+        self.momentum = float(momentum)
+        if not 0.0 <= self.momentum < 1.0:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
+        self.nesterov = bool(nesterov)
+        self.slots = ("momentum",) if self.momentum else ()
+        super().__init__(params, lr, weight_decay, learning_rate)
+
+    def _update(self, p, g, state):
+        lr, mu = self.lr, self.momentum
+        if not mu:
+            p -= lr * g
+            return
+        m = state["momentum"]
+        m *= mu
+        m -= lr * g
+        if self.nesterov:
+            p += mu * m - lr * g
+        else:
+            p += m
+
+    def get_config(self):
+        return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov,
+                "weight_decay": self.weight_decay}
+
+
+class RMSprop(Optimizer):
+    """RMSprop as in Keras: divide by a running root-mean-square of the gradient."""
+
+    slots = ("velocity",)
+
+    def __init__(self, params=None, lr=None, rho=0.9, momentum=0.0, epsilon=1e-7,
+                 weight_decay=0.0, learning_rate=None):
+        self.rho = _check_beta(self, "rho", rho)
+        self.momentum = _check_beta(self, "momentum", momentum)
+        self.epsilon = _check_eps(self, epsilon)
+        if self.momentum:
+            self.slots = ("velocity", "momentum")
+        super().__init__(params, lr, weight_decay, learning_rate)
+
+    def _update(self, p, g, state):
+        rho = self.rho
+        v = state["velocity"]
+        v *= rho
+        v += (1 - rho) * (g * g)
+        increment = self.lr * g / np.sqrt(v + self.epsilon)
+        if self.momentum:
+            m = state["momentum"]
+            m *= self.momentum
+            m += increment
+            p -= m
+        else:
+            p -= increment
+
+    def get_config(self):
+        return {"lr": self.lr, "rho": self.rho, "momentum": self.momentum,
+                "epsilon": self.epsilon, "weight_decay": self.weight_decay}
+
+
+class Adam(Optimizer):
+    """Adam with Keras' defaults and Keras' form of the update.
+
+    Keras folds the bias corrections into the step size,
+    ``alpha_t = lr sqrt(1 - b2^t) / (1 - b1^t)``, and adds ``eps`` to ``sqrt(v)``
+    (not to the bias-corrected ``sqrt(v_hat)``).  We do exactly the same, so
+    our updates match Keras' to float32 rounding.
+
+    Examples
+    --------
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> w = tg.Tensor([1.0], requires_grad=True)
+    >>> opt = tg.optim.Adam([w])
+    >>> (w * 3).sum().backward(); opt.step()
+    >>> round(float(w.item()), 6)         # first step: about -lr * sign(g)
+    0.999
+    """
+
+    slots = ("m", "v")
+
+    def __init__(self, params=None, lr=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 weight_decay=0.0, learning_rate=None):
+        self.beta_1 = _check_beta(self, "beta_1", beta_1)
+        self.beta_2 = _check_beta(self, "beta_2", beta_2)
+        self.epsilon = _check_eps(self, epsilon)
+        super().__init__(params, lr, weight_decay, learning_rate)
+
+    def _begin_step(self):
+        t = self.iterations
+        self._alpha = self.lr * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+
+    def _update(self, p, g, state):
+        m, v = state["m"], state["v"]
+        m += (g - m) * (1.0 - self.beta_1)
+        v += (g * g - v) * (1.0 - self.beta_2)
+        p -= (m * self._alpha) / (np.sqrt(v) + self.epsilon)
+
+    def get_config(self):
+        return {"lr": self.lr, "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "weight_decay": self.weight_decay}
+
+
+class Adamax(Adam):
+    """Adamax (Adam with an infinity norm), Keras' defaults: lr 0.002."""
+
+    slots = ("m", "u")
+    default_lr = 0.002
+
+    def _begin_step(self):
+        self._alpha = self.lr / (1.0 - self.beta_1 ** self.iterations)
+
+    def _update(self, p, g, state):
+        m, u = state["m"], state["u"]
+        m += (g - m) * (1.0 - self.beta_1)
+        np.maximum(self.beta_2 * u, np.abs(g), out=u)
+        p -= (m * self._alpha) / (u + self.epsilon)
+
+
+#: Optimizers by name, for ``model.compile(optimizer='adam')``.
+OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamax": Adamax}
+
+
+def get(optimizer):
+    """An optimizer from a name (with its defaults) or an ``Optimizer`` instance.
+
+    Raises ``ValueError`` listing the valid names for an unknown one.
+    """
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str):
+        key = optimizer.lower()
+        if key in OPTIMIZERS:
+            return OPTIMIZERS[key]()
+        raise ValueError(f"unknown optimizer {optimizer!r}; valid names: "
+                         f"{', '.join(sorted(OPTIMIZERS))} (or pass an Optimizer instance)")
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        return optimizer()
+    raise TypeError(f"optimizer must be a name or an Optimizer, got {type(optimizer).__name__}")
