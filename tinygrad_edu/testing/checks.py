@@ -1,0 +1,423 @@
+"""Finite-difference gradient checks: ``numerical_grad``, ``gradcheck``, ``gradgradcheck``.
+
+The idea fits in one line: for a small step ``eps``,
+
+    df/dx_j  ~  (f(x + eps e_j) - f(x - eps e_j)) / (2 eps)      (central difference)
+
+with an error of order ``eps**2`` (truncation) plus ``1e-16 / eps`` (rounding).
+In float64 with ``eps = 1e-6`` both are around 1e-10; in float32 the rounding
+term alone is about 0.1, which is why every check here promotes float inputs
+to float64 first.
+
+Kinks.  At a point where ``f`` is not differentiable (relu or abs at 0, a tie
+in max/min, the edges of clip) the central difference is meaningless.  The
+checks detect such points: they also compute the one-sided differences
+``(f(x + eps e_j) - f(x)) / eps`` and ``(f(x) - f(x - eps e_j)) / eps``, which
+agree (up to ``eps * f''``) wherever ``f`` is smooth.  Where they disagree, an
+analytic value lying between the two one-sided slopes is accepted (it is a
+valid one-sided derivative or subgradient, e.g. relu'(0) = 0, or the even
+split of max at a tie), and the element is reported by a :class:`KinkWarning`
+(``kinks="warn"``), silently (``kinks="ignore"``), or as a failure
+(``kinks="raise"``, for test suites whose inputs are meant to avoid kinks).
+An analytic value outside that interval fails, kink or not.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import autograd
+from ..tensor import Tensor
+
+__all__ = ["numerical_grad", "gradcheck", "gradgradcheck", "GradcheckError", "KinkWarning"]
+
+#: Outputs with at most this many elements get a full Jacobian check; larger
+#: ones are checked along ``n_projections`` random output directions.
+FULL_JACOBIAN_MAX = 64
+
+
+class GradcheckError(AssertionError):
+    """Analytic and numerical gradients differ (an ``AssertionError``, as in ``numpy.testing``)."""
+
+
+class KinkWarning(UserWarning):
+    """gradcheck met a non-differentiable point (kink) within ``eps`` of an input."""
+
+
+# ----------------------------------------------------------------- helpers ----
+def _as_list(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return list(inputs), False
+    return [inputs], True
+
+
+def _promote(inputs):
+    """Float Tensors become float64 copies (same requires_grad and name); the rest is kept."""
+    out = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x.dtype.kind == "f":
+            t = Tensor(np.array(x.data, dtype=np.float64), name=x.name)
+            t.requires_grad = x.requires_grad
+            out.append(t)
+        else:
+            out.append(x)
+    return out
+
+
+def _call(fn, args, what):
+    out = fn(*args)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{what}: fn must return a Tensor, got {type(out).__name__}")
+    return out
+
+
+def _label(i, x):
+    return f"input {i} ({x.name!r}, shape {x.shape})" if x.name else f"input {i} (shape {x.shape})"
+
+
+def _element(symbol, shape, flat):
+    if not shape:
+        return symbol
+    idx = np.unravel_index(flat, shape)
+    return f"{symbol}[{', '.join(str(int(i)) for i in idx)}]"
+
+
+class _Evaluator:
+    """Evaluate ``fn`` with one input element nudged, as a flat float64 vector (or its projections)."""
+
+    def __init__(self, fn, args, projections, what):
+        self.fn, self.args, self.P, self.what = fn, args, projections, what
+
+    def __call__(self, i=None, flat=None, step=0.0):
+        args = list(self.args)
+        if i is not None:
+            x = args[i]
+            data = np.array(x.data, dtype=np.float64)
+            data.flat[flat] += step
+            args[i] = Tensor._make(data, x.requires_grad, None)
+        # Recording stays on: fn may itself call grad() (gradgradcheck, gradient penalties).
+        with autograd.enable_grad(), np.errstate(all="ignore"):
+            out = _call(self.fn, args, self.what)
+        y = np.asarray(out.data, dtype=np.float64).reshape(-1)
+        return y if self.P is None else self.P @ y
+
+
+def _differences(evaluate, f0, i, columns, eps):
+    """Central, left and right differences for the given elements of input ``i``.
+
+    Each result has shape (rows, len(columns)): column c holds the difference
+    quotients of every output row for element ``columns[c]``.
+    """
+    if len(columns) == 0:
+        empty = np.zeros((f0.shape[0], 0))
+        return empty, empty, empty
+    plus = np.stack([evaluate(i, j, eps) for j in columns], axis=1)
+    minus = np.stack([evaluate(i, j, -eps) for j in columns], axis=1)
+    with np.errstate(all="ignore"):
+        central = (plus - minus) / (2 * eps)
+        right = (plus - f0[:, None]) / eps
+        left = (f0[:, None] - minus) / eps
+    return central, left, right
+
+
+def _disagree(left, right, atol, rtol):
+    with np.errstate(all="ignore"):
+        return np.abs(right - left) > atol + rtol * np.maximum(np.abs(left), np.abs(right))
+
+
+def _find_kinks(evaluate, f0, i, num, left, right, eps, atol, rtol):
+    """Which entries sit at a kink?  Refines ``num`` in place where the answer is 'no'.
+
+    The one-sided differences of a smooth function differ by about
+    ``eps * f''``; at a kink by a jump that does not shrink with the step.  So
+    entries whose one-sided differences disagree are measured again with a
+    ten times smaller step: if they agree there, the function is smooth at
+    that scale (strong curvature, or a kink between eps/10 and eps away) and
+    the finer central difference replaces the coarse one.
+    """
+    kink = _disagree(left, right, atol, rtol)
+    columns = np.flatnonzero(kink.any(axis=0))
+    if len(columns):
+        fine, l2, r2 = _differences(evaluate, f0, i, columns, eps / 10)
+        smooth = kink[:, columns] & ~_disagree(l2, r2, atol, rtol)
+        sub = num[:, columns]
+        sub[smooth] = fine[smooth]
+        num[:, columns] = sub
+        k = kink[:, columns]
+        k[smooth] = False
+        kink[:, columns] = k
+    return kink
+
+
+# ---------------------------------------------------------- numerical_grad ----
+def numerical_grad(fn, inputs, eps=1e-6, grad_output=None):
+    """Gradients of ``fn`` by central differences, in float64.
+
+    For a non-scalar output this is the gradient of ``(fn(*inputs) * grad_output).sum()``
+    (``grad_output`` defaults to ones), the same quantity that
+    ``fn(*inputs).backward(grad_output)`` puts into ``.grad``.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the inputs (in order) and returns a Tensor.
+    inputs : Tensor or sequence
+        Float Tensors are differentiated (their float64 copies are nudged by
+        ``+-eps`` one element at a time); anything else is passed to ``fn``
+        unchanged and gets ``None``.
+    eps : float
+        The finite-difference step.
+    grad_output : array_like, optional
+        The weight of each output element.
+
+    Returns
+    -------
+    list of np.ndarray (float64, one per input; None for non-float inputs)
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> from tinygrad_edu.testing import numerical_grad
+    >>> x = tg.Tensor([1.0, 2.0])                  # float32 in, float64 out
+    >>> [g.round(6) for g in numerical_grad(lambda x: (x ** 3).sum(), x)]
+    [array([ 3., 12.])]
+    """
+    args, single = _as_list(inputs)
+    args = _promote(args)
+    with autograd.no_grad():
+        out = _call(fn, args, "numerical_grad")
+    w = (np.ones(out.shape) if grad_output is None
+         else np.broadcast_to(np.asarray(getattr(grad_output, "data", grad_output), np.float64),
+                              out.shape))
+    evaluate = _Evaluator(fn, args, w.reshape(1, -1), "numerical_grad")
+    grads = []
+    for i, x in enumerate(args):
+        if not (isinstance(x, Tensor) and x.dtype.kind == "f"):
+            grads.append(None)
+            continue
+        central, _, _ = _differences(evaluate, evaluate(), i, range(x.size), eps)
+        grads.append(central[0].reshape(x.shape))
+    return grads
+
+
+# --------------------------------------------------------------- gradcheck ----
+def _analytic(out, wanted, rows, P):
+    """The Jacobian rows (or their projections) by reverse mode: one backward per row."""
+    jac = [np.zeros((rows, x.size)) for x in wanted]
+    if not out.requires_grad:          # out does not depend on the inputs: zero Jacobian
+        return jac
+    for r in range(rows):
+        seed = np.zeros(out.size) if P is None else P[r]
+        if P is None:
+            seed[r] = 1.0
+        seed = Tensor._make(seed.reshape(out.shape).astype(out.dtype), False, None)
+        gs = autograd.grad(out, wanted, grad_outputs=seed, retain_graph=True, allow_unused=True)
+        for k, g in enumerate(gs):
+            if g is not None:
+                jac[k][r] = np.asarray(g.data, dtype=np.float64).reshape(-1)
+    return jac
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, kinks="warn",
+              n_projections=2, seed=0, _what="gradcheck"):
+    """Check the gradients of ``fn`` (our reverse mode) against finite differences.
+
+    Every input Tensor with ``requires_grad=True`` is checked.  Float inputs
+    are promoted to float64 copies first, so call it on float32 models as they
+    are.  For an output of at most 64 elements the full Jacobian is compared
+    (one backward pass per output element); for a larger output, the
+    gradients of ``<u, fn(x)>`` for ``n_projections`` random directions ``u``
+    (a wrong Jacobian is caught by a random direction with probability 1).
+
+    Each entry must satisfy ``|analytic - numerical| <= atol + rtol * |numerical|``.
+    At a kink (see the module docstring) the analytic value must instead lie
+    between the one-sided differences.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the inputs (in order) and returns one Tensor of any shape.
+    inputs : Tensor or sequence
+        Tensors with ``requires_grad=True`` are checked; other arguments
+        (constant tensors, arrays, numbers) are passed through.
+    eps, atol, rtol : float
+        Finite-difference step and tolerances.
+    raise_exception : bool
+        Raise :class:`GradcheckError` on a mismatch (default); else return False.
+    kinks : {"warn", "ignore", "raise"}
+        What to do at a non-differentiable point within ``eps`` of an input.
+    n_projections : int
+        Random output directions used for outputs larger than 64 elements.
+    seed : int
+        Seed of those directions (checks are deterministic).
+
+    Returns
+    -------
+    bool
+        True when the gradients match (False on a mismatch with
+        ``raise_exception=False``).
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> from tinygrad_edu.testing import gradcheck
+    >>> class BadSquare(tg.Function):            # d(x^2)/dx is 2x, not x
+    ...     def forward(self, x):
+    ...         return x * x
+    ...     def backward(self, grad, out):
+    ...         (x,) = self.inputs
+    ...         return grad * x
+    >>> x = tg.Tensor([1.0, -3.0], requires_grad=True, name="x")
+    >>> gradcheck(BadSquare.apply, x, raise_exception=False)
+    False
+    """
+    if kinks not in ("warn", "ignore", "raise"):
+        raise ValueError(f"{_what}: kinks must be 'warn', 'ignore' or 'raise', got {kinks!r}")
+    args, _ = _as_list(inputs)
+    args = _promote(args)
+    wrt = [i for i, x in enumerate(args) if isinstance(x, Tensor) and x.requires_grad]
+    if not wrt:
+        raise ValueError(f"{_what}: no input requires grad, so there is nothing to check. Create "
+                         f"the inputs to check with requires_grad=True.")
+    with autograd.enable_grad(), np.errstate(all="ignore"):
+        out = _call(fn, args, _what)
+    if out.dtype.kind != "f":
+        raise TypeError(f"{_what}: fn returned a {out.dtype} tensor; only float outputs have gradients")
+    if out.size <= FULL_JACOBIAN_MAX:
+        P, rows = None, out.size
+    else:
+        P = np.random.default_rng(seed).standard_normal((n_projections, out.size))
+        rows = n_projections
+    analytic = _analytic(out, [args[i] for i in wrt], rows, P)
+    evaluate = _Evaluator(fn, args, P, _what)
+
+    failure, kink_notes = None, []
+    f0 = evaluate()
+    for k, i in enumerate(wrt):
+        x = args[i]
+        num, left, right = _differences(evaluate, f0, i, range(x.size), eps)
+        kink = _find_kinks(evaluate, f0, i, num, left, right, eps, atol, rtol)
+        ana = analytic[k]
+        with np.errstate(all="ignore"):
+            err = np.abs(ana - num)
+            allowed = atol + rtol * np.abs(num)
+            lo, hi = np.minimum(left, right), np.maximum(left, right)
+            between = (ana >= lo - allowed) & (ana <= hi + allowed)
+            ok = np.where(kink, between, err <= allowed)
+            ok &= np.isfinite(ana) | (ana == num)
+            if kinks == "raise":
+                ok &= ~kink
+            score = np.where(ok, 0.0, np.where(np.isfinite(err), err / allowed, np.inf))
+        if kinks == "warn" and (kink & ok).any():
+            kink_notes.append(f"{_label(i, x)}: {int((kink & ok).sum())} entr"
+                              f"{'y' if (kink & ok).sum() == 1 else 'ies'}")
+        if failure is None and not ok.all():
+            r, j = np.unravel_index(int(np.argmax(np.where(ok, -1.0, score))), score.shape)
+            failure = dict(i=i, x=x, r=r, j=j, ana=ana[r, j], num=num[r, j], err=err[r, j],
+                           allowed=allowed[r, j], kink=bool(kink[r, j]), left=left[r, j],
+                           right=right[r, j], bad=int((~ok).sum()), total=ok.size)
+    if kink_notes:
+        warnings.warn(f"{_what}: non-differentiable point(s) (kinks) within eps={eps} of the inputs; "
+                      f"the analytic gradient was accepted there because it lies between the "
+                      f"one-sided differences: " + "; ".join(kink_notes), KinkWarning, stacklevel=2)
+    if failure is None:
+        return True
+    if not raise_exception:
+        return False
+    raise GradcheckError(_message(failure, out, P, eps, _what))
+
+
+def _message(f, out, P, eps, what):
+    x = f["x"]
+    name = x.name or f"x{f['i']}"
+    wrt = _element(name, x.shape, f["j"])
+    if P is None:
+        of = _element("out", out.shape, f["r"])
+        scope = "Jacobian entries"
+    else:
+        of = f"<u{f['r']}, out>"
+        scope = (f"projected entries (out has {out.size} elements > {FULL_JACOBIAN_MAX}: checked "
+                 f"along {P.shape[0]} random output directions u_k)")
+    lines = [f"{what} failed for {_label(f['i'], x)}: {f['bad']} of {f['total']} {scope} differ "
+             f"from finite differences.",
+             f"  worst element: d {of} / d {wrt}  (input {f['i']}, index "
+             f"{tuple(int(v) for v in np.unravel_index(f['j'], x.shape))})",
+             f"    analytic  = {f['ana']:.8g}",
+             f"    numerical = {f['num']:.8g}",
+             f"    error     = {f['err']:.3g} (allowed: atol + rtol * |numerical| = {f['allowed']:.3g})"]
+    if f["kink"]:
+        lines.append(f"  this entry is at a kink (non-differentiable point within eps={eps}): the "
+                     f"one-sided differences are {f['left']:.6g} (left) and {f['right']:.6g} (right)"
+                     + (f"; with kinks='raise' kinks are failures; make the inputs avoid them"
+                        if f['ana'] >= min(f['left'], f['right']) - f['allowed'] and
+                        f['ana'] <= max(f['left'], f['right']) + f['allowed'] else
+                        "; the analytic value is not between them"))
+    if not np.isfinite(f["num"]):
+        lines.append("  the numerical value is not finite: fn is not finite at x +- eps; move the "
+                     "input inside the function's domain")
+    if out.dtype != np.float64:
+        lines.append(f"  note: fn returned {out.dtype} although the inputs were promoted to float64; "
+                     f"finite differences are only as precise as {out.dtype}")
+    if what == "gradgradcheck":
+        lines.append("  (second order: this checks the derivative of the vector-Jacobian product "
+                     "<v, d out/d inputs> computed with create_graph=True; the last input is v)")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------- gradgradcheck ----
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, kinks="warn", n_projections=2, seed=0):
+    """Check second derivatives: gradcheck of the backward pass itself.
+
+    The backward pass computes the vector-Jacobian product
+    ``g(x, v) = v^T d fn(x) / dx`` for an upstream gradient ``v``.  Run with
+    ``create_graph=True`` it is an ordinary differentiable function of ``x``
+    and ``v``, and this checks its gradients with :func:`gradcheck`, which
+    exercises every backward rule the way second-order methods (and
+    gradient penalties) use them.
+
+    Parameters
+    ----------
+    grad_outputs : array_like, optional
+        The upstream gradient ``v`` (random normal, seeded by ``seed``, when omitted).
+    Others : as :func:`gradcheck`.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> from tinygrad_edu.testing import gradgradcheck
+    >>> x = tg.Tensor([0.3, -1.2, 2.0], requires_grad=True)
+    >>> gradgradcheck(lambda x: x.tanh() * x, x)
+    True
+    """
+    args, _ = _as_list(inputs)
+    args = _promote(args)
+    wrt = [i for i, x in enumerate(args) if isinstance(x, Tensor) and x.requires_grad]
+    if not wrt:
+        raise ValueError("gradgradcheck: no input requires grad, so there is nothing to check.")
+    with autograd.enable_grad(), np.errstate(all="ignore"):
+        out = _call(fn, args, "gradgradcheck")
+    if grad_outputs is None:
+        v = np.random.default_rng(seed).standard_normal(out.shape)
+    else:
+        v = np.broadcast_to(np.asarray(getattr(grad_outputs, "data", grad_outputs), np.float64),
+                            out.shape).copy()
+    v = Tensor(v, requires_grad=True, name="v")
+    n = len(args)
+
+    def vjp(*a):
+        xs, v = a[:n], a[n]
+        y = fn(*xs)
+        if not y.requires_grad:
+            return Tensor._make(np.zeros(sum(xs[i].size for i in wrt)), False, None)
+        gs = autograd.grad(y, [xs[i] for i in wrt], grad_outputs=v, create_graph=True,
+                           allow_unused=True)
+        parts = [g.reshape(-1) if g is not None else Tensor._make(np.zeros(xs[i].size), False, None)
+                 for i, g in zip(wrt, gs)]
+        from ..derived import cat
+        return cat(parts) if len(parts) > 1 else parts[0]
+
+    return gradcheck(vjp, args + [v], eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, kinks=kinks, n_projections=n_projections,
+                     seed=seed, _what="gradgradcheck")
