@@ -1,0 +1,211 @@
+"""Timing, memory, data and reporting helpers shared by the benchmarks."""
+from __future__ import annotations
+
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+# ------------------------------------------------------------------- timing ---
+def time_interleaved(fns, calls, rounds=5, warmup=3):
+    """Median wall time of one call of each function in ``fns`` (a dict name -> fn).
+
+    The calls are split into ``rounds`` blocks and the functions take turns
+    block by block, so a slow phase of a noisy machine hits all of them alike.
+    Each call is timed on its own; the median ignores the outliers (GC pauses,
+    other processes).  Returns {name: median seconds}.
+    """
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    per_round = max(1, calls // rounds)
+    samples = {name: [] for name in fns}
+    clock = time.perf_counter
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            out = samples[name]
+            for _ in range(per_round):
+                t0 = clock()
+                fn()
+                out.append(clock() - t0)
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def peak_memory(fn):
+    """Peak memory (bytes) allocated by one call of ``fn`` above what existed before it.
+
+    NumPy reports its array buffers to ``tracemalloc``, so this counts
+    activations, gradients and temporaries alike.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+# --------------------------------------------------------------------- data ---
+def circles(n, noise=0.10, factor=0.3, seed=0):
+    """Two noisy concentric circles (outer = 0, inner = 1), float32 (n, 2) and (n, 1)."""
+    rng = np.random.default_rng(seed)
+    n_out = n // 2
+    angles = rng.uniform(0, 2 * np.pi, n)
+    radius = np.where(np.arange(n) < n_out, 1.0, factor)
+    X = np.stack([radius * np.cos(angles), radius * np.sin(angles)], axis=1)
+    X += rng.normal(0, noise, X.shape)
+    y = (np.arange(n) >= n_out).astype(np.float32).reshape(-1, 1)
+    perm = rng.permutation(n)
+    return X[perm].astype(np.float32), y[perm]
+
+
+def glorot_params(sizes, seed=0):
+    """[W1, b1, W2, b2, ...] for layer ``sizes``: Glorot-uniform weights, zero biases (Keras)."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        params.append(rng.uniform(-limit, limit, (n_in, n_out)).astype(np.float32))
+        params.append(np.zeros(n_out, dtype=np.float32))
+    return params
+
+
+def max_rel_diff(a_params, b_params):
+    """Largest |a - b| / (1 + |b|) over all parameters (a scale-aware closeness measure)."""
+    worst = 0.0
+    for a, b in zip(a_params, b_params):
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        if a.shape != b.shape:
+            return float("inf")
+        worst = max(worst, float(np.max(np.abs(a - b) / (1 + np.abs(b)), initial=0.0)))
+    return worst
+
+
+# ------------------------------------------------------------ environment ---
+def blas_info():
+    """What BLAS runs and with how many threads (threadpoolctl when installed)."""
+    info = {"OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+            "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
+            "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")}
+    try:
+        import threadpoolctl
+    except ImportError:
+        info["threadpoolctl"] = None
+        return info
+    info["threadpoolctl"] = [{k: pool.get(k) for k in ("internal_api", "num_threads",
+                                                        "architecture", "version")}
+                             for pool in threadpoolctl.threadpool_info()]
+    return info
+
+
+def one_blas_thread():
+    """A context limiting BLAS to one thread (threadpoolctl), or a no-op without it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
+def environment():
+    commit = None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=5,
+                                cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"python": sys.version.split()[0], "numpy": np.__version__,
+            "platform": platform.platform(), "cpus": os.cpu_count(), "git_commit": commit,
+            "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "blas": blas_info()}
+
+
+# ---------------------------------------------------------------- results ---
+@dataclass
+class Result:
+    """One benchmark's outcome.  Times are medians in seconds (per call unless ``unit`` says)."""
+    name: str
+    title: str
+    unit: str                      # what one timed value is ("step", "op", "fit", ...)
+    ours: float
+    numpy: float
+    target: float | None           # ratio target ours / numpy (None: not a ratio target)
+    check: str                     # how correctness was checked, and the measured difference
+    check_ok: bool
+    torch: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self):
+        return self.ours / self.numpy
+
+    @property
+    def met(self):
+        if self.target is not None:
+            return self.ratio <= self.target
+        if self.extra.get("target_seconds") is not None:  # an absolute target (B5)
+            return self.ours < self.extra["target_seconds"]
+        return None
+
+    def to_dict(self):
+        d = asdict(self)
+        d["ratio"] = self.ratio
+        d["met"] = self.met
+        d["torch_ratio"] = None if self.torch is None else self.torch / self.numpy
+        return d
+
+
+def fmt_time(seconds):
+    if seconds is None:
+        return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.3f} s"
+
+
+def table(results):
+    """The results as a plain-text table (one row per benchmark)."""
+    head = ("bench", "per", "tinygrad_edu", "NumPy", "ratio", "target", "PyTorch", "torch/np",
+            "check")
+    rows = [head]
+    for r in results:
+        if r.target is not None:
+            target = f"<= {r.target:g}x " + ("ok" if r.met else "MISSED")
+        elif r.met is not None:
+            target = f"< {r.extra['target_seconds']:g} s " + ("ok" if r.met else "MISSED")
+        else:
+            target = "-"
+        rows.append((r.name, r.unit, fmt_time(r.ours), fmt_time(r.numpy), f"{r.ratio:.2f}x", target,
+                     fmt_time(r.torch), "-" if r.torch is None else f"{r.torch / r.numpy:.2f}x",
+                     ("ok " if r.check_ok else "FAILED ") + r.check))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
+    lines = []
+    for k, row in enumerate(rows):
+        cells = [c.ljust(w) for c, w in zip(row[:-1], widths)] + [row[-1]]
+        lines.append("  ".join(cells))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 5)
+    return "\n".join(lines)
+
+
+def save_json(path, results, env, mode):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"mode": mode, "environment": env, "results": [r.to_dict() for r in results]},
+                  f, indent=2, default=float)

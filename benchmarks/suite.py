@@ -1,0 +1,185 @@
+"""B1-B5: the benchmark definitions.
+
+Each function returns a :class:`~benchmarks._util.Result` (B4 returns one per
+measured quantity).  ``quick=True`` shrinks sizes and repetitions so that the
+whole suite is a few-second smoke test of correctness (``--quick``).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import handwritten as hw
+from . import ours, torch_impl
+from ._util import Result, circles, glorot_params, max_rel_diff, peak_memory, time_interleaved
+
+ARTICLE = (2, 4, 6, 6, 4, 1)
+CHECK_STEPS = 5      # training steps after which both implementations must agree
+PARAM_TOL = 1e-4     # max |ours - numpy| / (1 + |numpy|) after CHECK_STEPS Adam steps
+
+
+def _mlp_models(sizes, seed=0):
+    params = glorot_params(sizes, seed)
+    model = ours.MLP(params)
+    ref = hw.MLP(params)
+    return model, ours.make_adam(model.params), ref, hw.Adam(ref.params)
+
+
+def _check_mlp(sizes, X, Y, torch):
+    """Train fresh copies a few steps from the same init; do they agree?"""
+    from tinygrad_edu import Tensor
+    model, opt, ref, ref_opt = _mlp_models(sizes)
+    init = [p.copy() for p in ref.params]
+    Xt, Yt = Tensor(X), Tensor(Y)
+    for _ in range(CHECK_STEPS):
+        ours.train_step(model, opt, Xt, Yt)
+        hw.train_step(ref, ref_opt, X, Y)
+    diff = max_rel_diff(model.numpy_params(), ref.params)
+    moved = max_rel_diff(ref.params, init)
+    dtypes = sorted({str(p.dtype) for p in model.params} | {str(p.grad.dtype) for p in model.params})
+    ok = diff <= PARAM_TOL and moved > 10 * diff and dtypes == ["float32"]
+    text = f"params after {CHECK_STEPS} steps: max rel diff {diff:.1e} (moved {moved:.1e}); {'/'.join(dtypes)}"
+    if torch is not None:
+        tm = torch_impl.MLP(torch, glorot_params(sizes))
+        tX, tY = torch.tensor(X), torch.tensor(Y)
+        for _ in range(CHECK_STEPS):
+            tm.step(tX, tY)
+        tdiff = max_rel_diff(tm.numpy_params(), ref.params)
+        text += f"; torch diff {tdiff:.1e}"
+        ok = ok and tdiff <= PARAM_TOL
+    return ok, text, {"param_max_rel_diff": diff, "param_moved": moved, "dtypes": dtypes}
+
+
+def bench_mlp(name, title, sizes, batch, calls, rounds, target, torch, memory=False):
+    """A training step (forward + backward + Adam) of an MLP on a fixed batch."""
+    from tinygrad_edu import Tensor
+    X, Y = circles(batch, seed=1)
+    ok, check, extra = _check_mlp(sizes, X, Y, torch)
+
+    model, opt, ref, ref_opt = _mlp_models(sizes)
+    Xt, Yt = Tensor(X), Tensor(Y)
+    fns = {"ours": lambda: ours.train_step(model, opt, Xt, Yt),
+           "numpy": lambda: hw.train_step(ref, ref_opt, X, Y)}
+    if torch is not None:
+        tm = torch_impl.MLP(torch, glorot_params(sizes))
+        tX, tY = torch.tensor(X), torch.tensor(Y)
+        fns["torch"] = lambda: tm.step(tX, tY)
+    times = time_interleaved(fns, calls, rounds=rounds, warmup=min(20, max(1, calls // 20)))
+    extra.update(calls=calls, batch=batch, sizes=list(sizes), optimizer=ours.optimizer_name(opt))
+    if memory:
+        extra["peak_bytes_ours"] = peak_memory(fns["ours"])
+        extra["peak_bytes_numpy"] = peak_memory(fns["numpy"])
+        extra["peak_ratio"] = extra["peak_bytes_ours"] / extra["peak_bytes_numpy"]
+    return Result(name, title, "step", times["ours"], times["numpy"], target, check, ok,
+                  torch=times.get("torch"), extra=extra)
+
+
+def _chain_consts(n_ops, seed=0):
+    """Multipliers near 1 and small offsets.
+
+    Chosen so that the values stay small (tanh' stays near 1) and the gradient
+    stays a normal float32 even after 100,000 ops (about 3e-8 there), so the
+    checks compare real numbers, not underflowed zeros or denormals.
+    """
+    rng = np.random.default_rng(seed)
+    return [float(c) for c in np.where(np.arange(n_ops) % 2 == 0,
+                                       rng.uniform(0.97, 1.03, n_ops),
+                                       rng.uniform(-0.001, 0.001, n_ops))]
+
+
+def bench_chain(n_ops, calls, long_ops, mem_ops, target, torch):
+    """B4: a deep graph of elementwise ops on a (16,) tensor, forward + backward."""
+    x0 = np.random.default_rng(2).uniform(-0.5, 0.5, 16).astype(np.float32)
+    consts = _chain_consts(max(n_ops, long_ops, *mem_ops))
+
+    # correctness: same forward values and same gradient as the hand-written chain
+    checks, worst = [], 0.0
+    for n in (100, n_ops):
+        y, g = ours.chain_forward_backward(x0, consts, n)
+        ry, rg = hw.chain_forward_backward(x0, consts, n)
+        d = max(max_rel_diff([y, g], [ry, rg]), 0.0)
+        worst = max(worst, d)
+        checks.append(f"{n} ops: max rel diff {d:.1e}, |grad| {np.abs(rg).max():.1e}")
+    ok = worst <= 1e-5 and y.dtype == g.dtype == np.float32
+
+    fns = {"ours": lambda: ours.chain_forward_backward(x0, consts, n_ops),
+           "numpy": lambda: hw.chain_forward_backward(x0, consts, n_ops)}
+    if torch is not None:
+        fns["torch"] = lambda: torch_impl.chain_forward_backward(torch, x0, consts, n_ops)
+    times = time_interleaved(fns, calls, rounds=calls, warmup=1)
+    per_op = {k: v / n_ops for k, v in times.items()}
+
+    # a very long chain must complete (no recursion limit) and still be right
+    t0 = time.perf_counter()
+    y, g = ours.chain_forward_backward(x0, consts, long_ops)
+    long_time = time.perf_counter() - t0
+    ry, rg = hw.chain_forward_backward(x0, consts, long_ops)
+    long_diff = max_rel_diff([y, g], [ry, rg])
+    ok = ok and long_diff <= 1e-5
+    checks.append(f"{long_ops} ops completed in {long_time:.2f} s, max rel diff {long_diff:.1e}")
+
+    # memory must grow linearly with the chain length
+    mem = {n: peak_memory(lambda n=n: ours.chain_forward_backward(x0, consts, n)) for n in mem_ops}
+    mem_np = {n: peak_memory(lambda n=n: hw.chain_forward_backward(x0, consts, n)) for n in mem_ops}
+    per_op_bytes = {n: mem[n] / n for n in mem_ops}
+    spread = max(per_op_bytes.values()) / min(per_op_bytes.values())
+    extra = {"n_ops": n_ops, "calls": calls, "per_call_ours": times["ours"],
+             "per_call_numpy": times["numpy"], "long_chain_ops": long_ops,
+             "long_chain_seconds": long_time,
+             "peak_bytes_ours": mem, "peak_bytes_numpy": mem_np,
+             "peak_bytes_per_op_ours": per_op_bytes,
+             "peak_bytes_per_op_numpy": {n: mem_np[n] / n for n in mem_ops},
+             "memory_linear_spread": spread}
+    checks.append(f"memory/op {', '.join(f'{n}: {b:.0f} B' for n, b in per_op_bytes.items())}")
+    return Result("B4", f"{n_ops}-op elementwise chain, fwd+bwd per op", "op", per_op["ours"],
+                  per_op["numpy"], target, "; ".join(checks), ok, torch=per_op.get("torch"),
+                  extra=extra)
+
+
+def bench_fit(epochs, target_seconds, repeats=1):
+    """B5: the article's fit through ``Sequential.fit`` vs the hand-written loop."""
+    try:
+        from tinygrad_edu.nn import Sequential  # noqa: F401
+    except ImportError:
+        return None  # the nn package is not there yet
+    from . import article_fit
+    return article_fit.run(epochs, target_seconds, repeats)
+
+
+def run_all(quick=False, only=None, log=print):
+    """Run the selected benchmarks; return the list of Results."""
+    torch = torch_impl.load()
+    if torch is None:
+        log("PyTorch is not installed: its column stays empty (pip install -e .[torch]).")
+    if quick:
+        plan = {
+            "B1": lambda: bench_mlp("B1", "seed step 2-4-6-6-4-1, batch 32", ARTICLE, 32, 40, 2,
+                                    1.5, torch),
+            "B2": lambda: bench_mlp("B2", "full batch 1000", ARTICLE, 1000, 20, 2, 1.3, torch),
+            "B3": lambda: bench_mlp("B3", "wide 2-64-64-64-1, batch 256 (quick size)",
+                                    (2, 64, 64, 64, 1), 256, 6, 2, 1.1, torch, memory=True),
+            "B4": lambda: bench_chain(1000, 2, 10_000, (500, 1000), 3.0, torch),
+            "B5": lambda: bench_fit(2, None),
+        }
+    else:
+        plan = {
+            "B1": lambda: bench_mlp("B1", "seed step 2-4-6-6-4-1, batch 32", ARTICLE, 32, 2000, 10,
+                                    1.5, torch),
+            "B2": lambda: bench_mlp("B2", "full batch 1000", ARTICLE, 1000, 1000, 10, 1.3, torch),
+            "B3": lambda: bench_mlp("B3", "wide 2-1024-1024-1024-1, batch 4096",
+                                    (2, 1024, 1024, 1024, 1), 4096, 6, 3, 1.1, torch, memory=True),
+            "B4": lambda: bench_chain(10_000, 7, 100_000, (5_000, 10_000, 20_000), 3.0, torch),
+            "B5": lambda: bench_fit(50, 0.5, repeats=3),
+        }
+    results = []
+    for name, run in plan.items():
+        if only and name not in only:
+            continue
+        log(f"running {name} ...")
+        out = run()
+        if out is None:
+            log(f"  {name} skipped")
+            continue
+        results.append(out)
+    return results
