@@ -2,7 +2,8 @@
 
 ``numerical_grad`` estimates a gradient by central differences, ``gradcheck``
 compares the gradients of our reverse mode with those estimates, and
-``gradgradcheck`` does the same for second derivatives.  Everything is
+``gradgradcheck`` does the same for second derivatives; ``gradcheck_params``
+checks tensors that a function reads itself, such as a model's parameters.  Everything is
 computed in float64, whatever the dtype of the inputs (float32 finite
 differences are too noisy to check anything).
 
@@ -19,7 +20,8 @@ True
 
 See ``docs/testing.md`` for the full story (kinks, custom ops, strategies).
 """
-from .checks import (GradcheckError, KinkWarning, gradcheck, gradgradcheck,  # noqa: F401
-                        numerical_grad)
+from .checks import (GradcheckError, KinkWarning, gradcheck, gradcheck_params,  # noqa: F401
+                     gradgradcheck, numerical_grad)
 
-__all__ = ["numerical_grad", "gradcheck", "gradgradcheck", "GradcheckError", "KinkWarning"]
+__all__ = ["numerical_grad", "gradcheck", "gradgradcheck", "gradcheck_params", "GradcheckError",
+           "KinkWarning"]

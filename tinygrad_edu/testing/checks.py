@@ -30,7 +30,8 @@ import numpy as np
 from .. import autograd
 from ..tensor import Tensor
 
-__all__ = ["numerical_grad", "gradcheck", "gradgradcheck", "GradcheckError", "KinkWarning"]
+__all__ = ["numerical_grad", "gradcheck", "gradgradcheck", "gradcheck_params", "GradcheckError",
+           "KinkWarning"]
 
 #: Outputs with at most this many elements get a full Jacobian check; larger
 #: ones are checked along ``n_projections`` random output directions.
@@ -72,8 +73,8 @@ def _call(fn, args, what):
     return out
 
 
-def _label(i, x):
-    return f"input {i} ({x.name!r}, shape {x.shape})" if x.name else f"input {i} (shape {x.shape})"
+def _label(kind, i, x):
+    return f"{kind} {i} ({x.name!r}, shape {x.shape})" if x.name else f"{kind} {i} (shape {x.shape})"
 
 
 def _element(symbol, shape, flat):
@@ -86,8 +87,10 @@ def _element(symbol, shape, flat):
 class _Evaluator:
     """Evaluate ``fn`` with one input element nudged, as a flat float64 vector (or its projections)."""
 
-    def __init__(self, fn, args, projections, what):
-        self.fn, self.args, self.P, self.what = fn, args, projections, what
+    P = None   # projections of the output (None: the full output)
+
+    def __init__(self, fn, args, what):
+        self.fn, self.args, self.what = fn, args, what
 
     def __call__(self, i=None, flat=None, step=0.0):
         args = list(self.args)
@@ -99,7 +102,7 @@ class _Evaluator:
         # Recording stays on: fn may itself call grad() (gradgradcheck, gradient penalties).
         with autograd.enable_grad(), np.errstate(all="ignore"):
             out = _call(self.fn, args, self.what)
-        y = np.asarray(out.data, dtype=np.float64).reshape(-1)
+        y = self.last = np.asarray(out.data, dtype=np.float64).reshape(-1)
         return y if self.P is None else self.P @ y
 
 
@@ -121,12 +124,13 @@ def _differences(evaluate, f0, i, columns, eps):
     return central, left, right
 
 
-def _disagree(left, right, atol, rtol):
+def _disagree(left, right, atol, rtol, noise):
     with np.errstate(all="ignore"):
-        return np.abs(right - left) > atol + rtol * np.maximum(np.abs(left), np.abs(right))
+        gap = np.abs(right - left)
+        return gap > atol + rtol * np.maximum(np.abs(left), np.abs(right)) + noise
 
 
-def _find_kinks(evaluate, f0, i, num, left, right, eps, atol, rtol):
+def _find_kinks(evaluate, f0, i, num, left, right, eps, atol, rtol, noise):
     """Which entries sit at a kink?  Refines ``num`` in place where the answer is 'no'.
 
     The one-sided differences of a smooth function differ by about
@@ -134,13 +138,15 @@ def _find_kinks(evaluate, f0, i, num, left, right, eps, atol, rtol):
     entries whose one-sided differences disagree are measured again with a
     ten times smaller step: if they agree there, the function is smooth at
     that scale (strong curvature, or a kink between eps/10 and eps away) and
-    the finer central difference replaces the coarse one.
+    the finer central difference replaces the coarse one.  ``noise`` is the
+    rounding error of a difference quotient with step ``eps``: a gap below it
+    is not evidence of a kink (it matters for float32 outputs).
     """
-    kink = _disagree(left, right, atol, rtol)
+    kink = _disagree(left, right, atol, rtol, noise)
     columns = np.flatnonzero(kink.any(axis=0))
     if len(columns):
         fine, l2, r2 = _differences(evaluate, f0, i, columns, eps / 10)
-        smooth = kink[:, columns] & ~_disagree(l2, r2, atol, rtol)
+        smooth = kink[:, columns] & ~_disagree(l2, r2, atol, rtol, 10 * noise)
         sub = num[:, columns]
         sub[smooth] = fine[smooth]
         num[:, columns] = sub
@@ -190,7 +196,8 @@ def numerical_grad(fn, inputs, eps=1e-6, grad_output=None):
     w = (np.ones(out.shape) if grad_output is None
          else np.broadcast_to(np.asarray(getattr(grad_output, "data", grad_output), np.float64),
                               out.shape))
-    evaluate = _Evaluator(fn, args, w.reshape(1, -1), "numerical_grad")
+    evaluate = _Evaluator(fn, args, "numerical_grad")
+    evaluate.P = w.reshape(1, -1)
     grads = []
     for i, x in enumerate(args):
         if not (isinstance(x, Tensor) and x.dtype.kind == "f"):
@@ -282,23 +289,31 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                          f"the inputs to check with requires_grad=True.")
     with autograd.enable_grad(), np.errstate(all="ignore"):
         out = _call(fn, args, _what)
+    return _compare(out, {i: args[i] for i in wrt}, _Evaluator(fn, args, _what), eps, atol, rtol,
+                    raise_exception, kinks, n_projections, seed, _what, "input")
+
+
+def _compare(out, wanted, evaluate, eps, atol, rtol, raise_exception, kinks, n_projections, seed,
+             what, kind):
+    """The heart of gradcheck: analytic vs numerical Jacobian (or projections) of ``wanted``."""
     if out.dtype.kind != "f":
-        raise TypeError(f"{_what}: fn returned a {out.dtype} tensor; only float outputs have gradients")
+        raise TypeError(f"{what}: fn returned a {out.dtype} tensor; only float outputs have gradients")
     if out.size <= FULL_JACOBIAN_MAX:
         P, rows = None, out.size
     else:
         P = np.random.default_rng(seed).standard_normal((n_projections, out.size))
         rows = n_projections
-    analytic = _analytic(out, [args[i] for i in wrt], rows, P)
-    evaluate = _Evaluator(fn, args, P, _what)
+    analytic = _analytic(out, list(wanted.values()), rows, P)
+    evaluate.P = P
 
     failure, kink_notes = None, []
     f0 = evaluate()
-    for k, i in enumerate(wrt):
-        x = args[i]
+    # rounding error of a difference quotient: a few ulps of the output's dtype, over eps
+    scale = np.abs(f0) if P is None else np.abs(P) @ np.abs(evaluate.last)
+    noise = (8 * np.finfo(out.dtype).eps * (scale + np.finfo(out.dtype).tiny) / eps)[:, None]
+    for ana, (i, x) in zip(analytic, wanted.items()):
         num, left, right = _differences(evaluate, f0, i, range(x.size), eps)
-        kink = _find_kinks(evaluate, f0, i, num, left, right, eps, atol, rtol)
-        ana = analytic[k]
+        kink = _find_kinks(evaluate, f0, i, num, left, right, eps, atol, rtol, noise)
         with np.errstate(all="ignore"):
             err = np.abs(ana - num)
             allowed = atol + rtol * np.abs(num)
@@ -310,27 +325,27 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                 ok &= ~kink
             score = np.where(ok, 0.0, np.where(np.isfinite(err), err / allowed, np.inf))
         if kinks == "warn" and (kink & ok).any():
-            kink_notes.append(f"{_label(i, x)}: {int((kink & ok).sum())} entr"
-                              f"{'y' if (kink & ok).sum() == 1 else 'ies'}")
+            n = int((kink & ok).sum())
+            kink_notes.append(f"{_label(kind, i, x)}: {n} entr{'y' if n == 1 else 'ies'}")
         if failure is None and not ok.all():
             r, j = np.unravel_index(int(np.argmax(np.where(ok, -1.0, score))), score.shape)
             failure = dict(i=i, x=x, r=r, j=j, ana=ana[r, j], num=num[r, j], err=err[r, j],
                            allowed=allowed[r, j], kink=bool(kink[r, j]), left=left[r, j],
                            right=right[r, j], bad=int((~ok).sum()), total=ok.size)
     if kink_notes:
-        warnings.warn(f"{_what}: non-differentiable point(s) (kinks) within eps={eps} of the inputs; "
+        warnings.warn(f"{what}: non-differentiable point(s) (kinks) within eps={eps} of the {kind}s; "
                       f"the analytic gradient was accepted there because it lies between the "
-                      f"one-sided differences: " + "; ".join(kink_notes), KinkWarning, stacklevel=2)
+                      f"one-sided differences: " + "; ".join(kink_notes), KinkWarning, stacklevel=3)
     if failure is None:
         return True
     if not raise_exception:
         return False
-    raise GradcheckError(_message(failure, out, P, eps, _what))
+    raise GradcheckError(_message(failure, out, P, eps, what, kind))
 
 
-def _message(f, out, P, eps, what):
+def _message(f, out, P, eps, what, kind):
     x = f["x"]
-    name = x.name or f"x{f['i']}"
+    name = x.name or f"{'x' if kind == 'input' else 'p'}{f['i']}"
     wrt = _element(name, x.shape, f["j"])
     if P is None:
         of = _element("out", out.shape, f["r"])
@@ -339,9 +354,9 @@ def _message(f, out, P, eps, what):
         of = f"<u{f['r']}, out>"
         scope = (f"projected entries (out has {out.size} elements > {FULL_JACOBIAN_MAX}: checked "
                  f"along {P.shape[0]} random output directions u_k)")
-    lines = [f"{what} failed for {_label(f['i'], x)}: {f['bad']} of {f['total']} {scope} differ "
+    lines = [f"{what} failed for {_label(kind, f['i'], x)}: {f['bad']} of {f['total']} {scope} differ "
              f"from finite differences.",
-             f"  worst element: d {of} / d {wrt}  (input {f['i']}, index "
+             f"  worst element: d {of} / d {wrt}  ({kind} {f['i']}, index "
              f"{tuple(int(v) for v in np.unravel_index(f['j'], x.shape))})",
              f"    analytic  = {f['ana']:.8g}",
              f"    numerical = {f['num']:.8g}",
@@ -363,6 +378,77 @@ def _message(f, out, P, eps, what):
         lines.append("  (second order: this checks the derivative of the vector-Jacobian product "
                      "<v, d out/d inputs> computed with create_graph=True; the last input is v)")
     return "\n".join(lines)
+
+
+# -------------------------------------------------------- gradcheck_params ----
+class _ParamEvaluator(_Evaluator):
+    """Evaluate ``fn()`` with one element of a parameter nudged in place (and put back)."""
+
+    def __init__(self, fn, params):
+        self.fn, self.params = fn, params
+
+    def __call__(self, i=None, flat=None, step=0.0):
+        saved = None
+        if i is not None:
+            p = self.params[i]
+            saved = p._data
+            p._data = saved.copy()
+            p._data.flat[flat] += step
+        try:
+            with autograd.enable_grad(), np.errstate(all="ignore"):
+                out = _call(self.fn, (), "gradcheck_params")
+        finally:
+            if saved is not None:
+                self.params[i]._data = saved
+        y = self.last = np.asarray(out.data, dtype=np.float64).reshape(-1)
+        return y if self.P is None else self.P @ y
+
+
+def gradcheck_params(fn, params, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+                     kinks="warn", n_projections=2, seed=0):
+    """gradcheck for tensors that ``fn`` reads itself: the parameters of a model.
+
+    ``fn()`` takes no arguments (e.g. ``lambda: loss_fn(model(x), y)``) and
+    ``params`` are the tensors to check (e.g. ``model.parameters()``).  For the
+    duration of the check each parameter holds a float64 copy of its data
+    (nudged in place one element at a time); the original arrays are put back
+    afterwards, so the model is left exactly as it was.  Give ``fn`` float64
+    data for a meaningful check.  Messages name the parameters by their
+    ``.name`` (e.g. ``'dense_1.kernel'``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tinygrad_edu as tg
+    >>> from tinygrad_edu.testing import gradcheck_params
+    >>> w = tg.Tensor([[0.5], [-0.3]], requires_grad=True, name="w")
+    >>> x = tg.Tensor(np.array([[1.0, 2.0], [0.5, -1.0]]))
+    >>> gradcheck_params(lambda: (x @ w).tanh().sum(), [w])
+    True
+    >>> w.dtype                                         # untouched
+    dtype('float32')
+    """
+    if kinks not in ("warn", "ignore", "raise"):
+        raise ValueError(f"gradcheck_params: kinks must be 'warn', 'ignore' or 'raise', got {kinks!r}")
+    params = [params] if isinstance(params, Tensor) else list(params)
+    if not params:
+        raise ValueError("gradcheck_params: no parameters given")
+    for i, p in enumerate(params):
+        if not (isinstance(p, Tensor) and p.requires_grad):
+            raise ValueError(f"gradcheck_params: parameter {i} must be a Tensor with "
+                             f"requires_grad=True")
+    originals = [p._data for p in params]
+    try:
+        for p in params:
+            p._data = np.array(p._data, dtype=np.float64)
+        with autograd.enable_grad(), np.errstate(all="ignore"):
+            out = _call(fn, (), "gradcheck_params")
+        return _compare(out, dict(enumerate(params)), _ParamEvaluator(fn, params), eps, atol,
+                        rtol, raise_exception, kinks, n_projections, seed, "gradcheck_params",
+                        "parameter")
+    finally:
+        for p, data in zip(params, originals):
+            p._data = data
 
 
 # ----------------------------------------------------------- gradgradcheck ----
