@@ -27,4 +27,13 @@ __version__ = "0.1.0"
 __all__ = ["Tensor", "Function", "manual_seed", "get_rng", "zeros_like", "ones_like", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "grad", "detect_anomaly",
            "is_anomaly_enabled", "cat", "stack", "where", "maximum", "minimum", "__version__",
-           "nn", "optim", "training", "datasets", "io", "Sequential", "Dense"]
+           "nn", "optim", "training", "datasets", "io", "Sequential", "Dense",
+           "draw_graph", "save_graph"]
+
+
+def __getattr__(name):
+    # Graph drawing lives in tinygrad_edu.viz and imports graphviz only when a graph is drawn.
+    if name in ("draw_graph", "save_graph", "viz"):
+        from . import viz
+        return viz if name == "viz" else getattr(viz, name)
+    raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
