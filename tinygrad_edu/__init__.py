@@ -34,6 +34,7 @@ __all__ = ["Tensor", "Function", "manual_seed", "get_rng", "zeros_like", "ones_l
 def __getattr__(name):
     # Graph drawing lives in tinygrad_edu.viz and imports graphviz only when a graph is drawn.
     if name in ("draw_graph", "save_graph", "viz"):
-        from . import viz
+        import importlib
+        viz = importlib.import_module(".viz", __name__)
         return viz if name == "viz" else getattr(viz, name)
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
