@@ -125,11 +125,14 @@ def _text_md(text: str) -> str:
     return "\n".join(out)
 
 
+_ROLE = re.compile(r":(?:py:)?(?:func|class|data|meth|mod|attr|exc|obj):`~?([^`]+)`")
+
+
 def docstring_md(doc: str | None) -> str:
-    """A NumPy-style docstring as Markdown."""
+    """A NumPy-style docstring as Markdown (Sphinx roles like :func:`x` become `x`)."""
     if not doc:
         return "*(no docstring)*"
-    doc = inspect.cleandoc(doc)
+    doc = _ROLE.sub(lambda m: f"``{m.group(1)}``", inspect.cleandoc(doc))
     parts = _SECTION.split(doc)
     md = [_text_md(parts[0].strip())]
     for title, body in zip(parts[1::2], parts[2::2]):
