@@ -402,7 +402,7 @@ class Model(Module):
                  f"{'Layer (type)':<{w[0]}}{'Output Shape':<{w[1]}}{'Param #':>{w[2]}}",
                  "=" * sum(w)]
         for name, kind, shape, count in rows:
-            lines.append(f"{name + ' (' + kind + ')':<{w[0]}}{shape:<{w[1]}}{count:>{w[2]}}")
+            lines.append(f"{name + ' (' + kind + ')':<{w[0]}}{shape:<{w[1]}}{str(count):>{w[2]}}")
         total = self.count_params()
         lines += ["=" * sum(w), f"Total params: {total}", f"Trainable params: {total}",
                   "Non-trainable params: 0", rule]
@@ -479,11 +479,9 @@ class Sequential(Model):
     def _features_before(self, index):
         """Number of features entering layer ``index``, or None if not known yet."""
         features = None
-        for i, layer in enumerate(self.layers[:index + 1]):
+        for layer in self.layers[:index]:
             if getattr(layer, "input_dim", None) is not None:
                 features = layer.input_dim
-            if i == index:
-                return features
             if features is None:
                 return None
             features = getattr(layer, "output_features", features)
@@ -530,6 +528,9 @@ class Sequential(Model):
             if getattr(layer, "input_dim", None) is not None:
                 features = layer.input_dim
             features = getattr(layer, "output_features", features)
-            shape = f"(None, {features})" if features is not None else "? (unbuilt)"
-            rows.append((layer.name, type(layer).__name__, shape, layer.count_params()))
+            shape = f"(None, {features})" if features is not None else "?"
+            count = layer.count_params()
+            if getattr(layer, "built", True) is False:
+                count = f"{count} (unbuilt)"
+            rows.append((layer.name, type(layer).__name__, shape, count))
         return rows

@@ -1,0 +1,204 @@
+"""Optimizers: one step against hand-computed values, Keras defaults, state_dict."""
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import optim
+
+
+def param(values):
+    return tg.Tensor(np.asarray(values, dtype=np.float32), requires_grad=True)
+
+
+def set_grad(p, g):
+    p.grad = tg.Tensor(np.asarray(g, dtype=np.float32))
+
+
+def test_keras_defaults():
+    a = optim.Adam()
+    assert (a.lr, a.beta_1, a.beta_2, a.epsilon) == (1e-3, 0.9, 0.999, 1e-7)
+    assert optim.Adamax().lr == 2e-3 and optim.Adamax().epsilon == 1e-7
+    assert optim.SGD().lr == 0.01 and optim.SGD().momentum == 0
+    r = optim.RMSprop()
+    assert (r.lr, r.rho, r.epsilon) == (1e-3, 0.9, 1e-7)
+
+
+def test_sgd_step_is_w_minus_alpha_dw():
+    w = param([1.0, -2.0, 3.0])
+    opt = optim.SGD([w], lr=0.1)
+    set_grad(w, [0.5, 1.0, -1.0])
+    opt.step()
+    np.testing.assert_array_equal(w.numpy(), np.float32([1.0, -2.0, 3.0]) - np.float32(0.1) *
+                                  np.float32([0.5, 1.0, -1.0]))
+
+
+def test_sgd_momentum_and_nesterov_two_steps():
+    for nesterov in (False, True):
+        w = param([1.0])
+        opt = optim.SGD([w], lr=0.1, momentum=0.9, nesterov=nesterov)
+        pv, m = 1.0, 0.0
+        for g in (2.0, -1.0):
+            set_grad(w, [g])
+            opt.step()
+            m = 0.9 * m - 0.1 * g                      # Keras: m = momentum m - lr g
+            pv += (0.9 * m - 0.1 * g) if nesterov else m
+            assert w.item() == pytest.approx(pv, rel=1e-6)
+
+
+def test_sgd_weight_decay_is_decoupled():
+    w = param([2.0])
+    opt = optim.SGD([w], lr=0.1, weight_decay=0.5)
+    set_grad(w, [1.0])
+    opt.step()
+    assert w.item() == pytest.approx(2.0 - 0.1 * 0.5 * 2.0 - 0.1 * 1.0)
+
+
+def test_adam_two_steps_hand_computed():
+    """Keras' Adam: alpha_t = lr sqrt(1 - b2^t) / (1 - b1^t); p -= alpha_t m / (sqrt(v) + eps)."""
+    w = param([0.5, -1.0])
+    opt = optim.Adam([w], lr=0.01)
+    grads = [np.array([0.2, -3.0]), np.array([-0.1, 1.0])]
+    p, m, v = np.array([0.5, -1.0]), np.zeros(2), np.zeros(2)
+    for t, g in enumerate(grads, start=1):
+        set_grad(w, g)
+        opt.step()
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        alpha = 0.01 * math.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+        p = p - alpha * m / (np.sqrt(v) + 1e-7)
+        np.testing.assert_allclose(w.numpy(), p, rtol=1e-6)
+    # concretely, after the first step each weight moved by ~lr against its gradient's sign
+    assert opt.iterations == 2
+
+
+def test_adam_first_step_value():
+    w = param([1.0])
+    opt = optim.Adam([w])
+    set_grad(w, [3.0])
+    opt.step()
+    # m = 0.3, v = 0.009, alpha = 1e-3 sqrt(0.001)/0.1; step = alpha * 0.3 / (sqrt(0.009) + 1e-7)
+    expected = 1.0 - 1e-3 * math.sqrt(0.001) / 0.1 * 0.3 / (math.sqrt(0.009) + 1e-7)
+    assert w.item() == pytest.approx(expected, rel=1e-7)
+    assert w.item() == pytest.approx(0.999, abs=1e-7)          # ~ lr * sign(g)
+
+
+def test_adamax_two_steps_hand_computed():
+    w = param([1.0, 2.0])
+    opt = optim.Adamax([w])
+    p, m, u = np.array([1.0, 2.0]), np.zeros(2), np.zeros(2)
+    for t, g in enumerate([np.array([0.5, -2.0]), np.array([1.5, 0.1])], start=1):
+        set_grad(w, g)
+        opt.step()
+        m = 0.9 * m + 0.1 * g
+        u = np.maximum(0.999 * u, np.abs(g))
+        p = p - 0.002 * m / ((1 - 0.9 ** t) * (u + 1e-7))
+        np.testing.assert_allclose(w.numpy(), p, rtol=1e-6)
+
+
+def test_rmsprop_two_steps_hand_computed():
+    for momentum in (0.0, 0.5):
+        w = param([1.0, -1.0])
+        opt = optim.RMSprop([w], lr=0.01, momentum=momentum)
+        p, v, mom = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
+        for g in (np.array([0.3, -0.4]), np.array([0.1, 2.0])):
+            set_grad(w, g)
+            opt.step()
+            v = 0.9 * v + 0.1 * g * g
+            inc = 0.01 * g / np.sqrt(v + 1e-7)
+            mom = momentum * mom + inc
+            p = p - (mom if momentum else inc)
+            np.testing.assert_allclose(w.numpy(), p, rtol=1e-6)
+
+
+def test_update_is_in_place_outside_the_graph():
+    w = param([1.0, 2.0])
+    data = w.numpy()
+    opt = optim.Adam([w])
+    (w * w).sum().backward()
+    v = w._version
+    opt.step()
+    assert w.numpy() is data                      # same array, changed in place
+    assert w._version == v + 1 and w.is_leaf and w.grad_fn is None
+    assert w.dtype == np.float32 and opt.state[0]["m"].dtype == np.float32
+    opt.zero_grad()
+    assert w.grad is None
+
+
+def test_version_bump_catches_a_stale_graph():
+    w = param([1.0, 2.0])
+    opt = optim.SGD([w], lr=0.1)
+    y = (w * w).sum()
+    y.backward(retain_graph=True)
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+def test_parameters_without_grad_are_skipped_and_duplicates_ignored():
+    a, b = param([1.0]), param([2.0])
+    opt = optim.SGD([a, b, a], lr=1.0)
+    assert len(opt.params) == 2
+    set_grad(a, [1.0])
+    opt.step()
+    assert a.item() == 0.0 and b.item() == 2.0
+
+
+def test_state_dict_resume_is_exact():
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(3) for _ in range(5)]
+
+    def run(steps, start=None):
+        w = param([0.1, 0.2, 0.3]) if start is None else param(start[0])
+        opt = optim.Adam([w], lr=0.05)
+        if start is not None:
+            opt.load_state_dict(start[1])
+        for g in steps:
+            set_grad(w, g)
+            opt.step()
+        return w, opt
+
+    w_full, _ = run(grads)
+    w_half, opt_half = run(grads[:3])
+    state = opt_half.state_dict()
+    assert set(state) == {"iterations", "m.0", "v.0"} and int(state["iterations"]) == 3
+    w_resumed, opt2 = run(grads[3:], start=(w_half.numpy().copy(), state))
+    assert np.array_equal(w_resumed.numpy(), w_full.numpy()) and opt2.iterations == 5
+
+
+def test_load_state_dict_errors_change_nothing():
+    w = param([1.0, 2.0])
+    opt = optim.Adam([w])
+    set_grad(w, [1.0, 1.0])
+    opt.step()
+    before = opt.state_dict()
+    with pytest.raises(KeyError, match="missing: v.0"):
+        opt.load_state_dict({"iterations": np.array(1), "m.0": np.zeros(2)})
+    with pytest.raises(ValueError, match=r"'v.0' has shape \(3,\), expected \(2,\)"):
+        opt.load_state_dict({"iterations": np.array(7), "m.0": np.zeros(2), "v.0": np.zeros(3)})
+    with pytest.raises(ValueError, match="iterations"):
+        opt.load_state_dict({"iterations": np.array(-1), "m.0": np.zeros(2), "v.0": np.zeros(2)})
+    after = opt.state_dict()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def test_construction_styles_and_errors():
+    w = param([1.0])
+    assert optim.Adam(0.01).lr == 0.01                  # Keras: Adam(0.01)
+    assert optim.Adam(learning_rate=0.02).learning_rate == 0.02
+    assert optim.Adam([w], lr=0.3).params == [w]        # PyTorch: Adam(params, lr=...)
+    with pytest.raises(TypeError, match="twice"):
+        optim.Adam(0.01, lr=0.1)
+    with pytest.raises(ValueError, match="lr must be"):
+        optim.SGD(lr=-1)
+    with pytest.raises(ValueError, match=r"beta_1 must be in \[0, 1\)"):
+        optim.Adam(beta_1=1.0)
+    with pytest.raises(TypeError, match="expected a Tensor"):
+        optim.SGD([np.zeros(2)])
+    with pytest.raises(ValueError, match="requires_grad=True"):
+        optim.SGD([tg.Tensor([1.0])])
+    assert isinstance(optim.get("adam"), optim.Adam) and isinstance(optim.get("SGD"), optim.SGD)
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adagrad'.*adam, adamax, rmsprop, sgd"):
+        optim.get("adagrad")
+    assert "Adam(lr=0.001" in repr(optim.Adam())

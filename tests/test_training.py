@@ -1,0 +1,419 @@
+"""compile / fit / evaluate / predict, callbacks, History, reproducibility, bad inputs."""
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import training
+from tinygrad_edu.datasets import make_circles, train_test_split
+from tinygrad_edu.nn import Dense, Module, Sequential
+from tinygrad_edu.nn import functional as F
+from tinygrad_edu.training import Callback, LambdaCallback, TerminateOnNaN
+
+
+def article_model(**kw):
+    model = Sequential()
+    model.add(Dense(4, input_dim=2, activation='relu', **kw))
+    model.add(Dense(6, activation='relu', **kw))
+    model.add(Dense(6, activation='relu', **kw))
+    model.add(Dense(4, activation='relu', **kw))
+    model.add(Dense(1, activation='sigmoid', **kw))
+    return model
+
+
+@pytest.fixture(scope="module")
+def circles():
+    X, y = make_circles(400, factor=0.3, noise=0.1, random_state=0)
+    return train_test_split(X, y, test_size=0.25, random_state=0)
+
+
+def small_model(compiled=True, **compile_kw):
+    model = Sequential([Dense(8, input_dim=2, activation="relu"), Dense(1, activation="sigmoid")])
+    if compiled:
+        kw = dict(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        kw.update(compile_kw)
+        model.compile(**kw)
+    return model
+
+
+# ---------------------------------------------------------------- learning ---
+def test_short_training_reaches_high_accuracy_on_circles(circles):
+    X_train, X_test, y_train, y_test = circles
+    tg.manual_seed(0)
+    model = Sequential([Dense(16, input_dim=2, activation="relu", kernel_initializer="he_uniform"),
+                        Dense(16, activation="relu", kernel_initializer="he_uniform"),
+                        Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer=tg.optim.Adam(lr=0.01),
+                  metrics=["accuracy"])
+    hist = model.fit(X_train, y_train, epochs=30, verbose=0)
+    loss, acc = model.evaluate(X_test, y_test)
+    assert acc >= 0.97 and loss < 0.15
+    assert hist.history["loss"][-1] < hist.history["loss"][0] / 3
+    assert hist.history["accuracy"][-1] >= 0.97
+
+
+def test_article_snippet_runs_line_for_line(circles):
+    X_train, X_test, y_train, y_test = circles
+    tg.manual_seed(3)
+    model = Sequential()
+    model.add(Dense(4, input_dim=2, activation='relu'))
+    model.add(Dense(6, activation='relu'))
+    model.add(Dense(6, activation='relu'))
+    model.add(Dense(4, activation='relu'))
+    model.add(Dense(1, activation='sigmoid'))
+    model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
+    history = model.fit(X_train, y_train, epochs=3, verbose=0)
+    assert list(history.history) == ["loss", "accuracy"] and len(history.history["loss"]) == 3
+    assert history.epoch == [0, 1, 2] and model.history is history
+    assert isinstance(model.optimizer, tg.optim.Adam) and model.optimizer.iterations == 3 * 10
+    assert all(p.dtype == np.float32 for p in model.parameters())
+
+
+def test_raw_tensor_model_gives_the_same_loss_curve_as_fit(circles):
+    """The same network written with raw Tensors and a hand-written Adam loop."""
+    X, _, y, _ = circles
+    X = X.astype(np.float32)
+    tg.manual_seed(11)
+    model = article_model()
+    init = [p.numpy().copy() for p in model.parameters()]
+    model.compile(loss="binary_crossentropy", optimizer="adam")
+    hist = model.fit(X, y, epochs=4, batch_size=32, verbose=0, seed=5)
+
+    # --- the same thing by hand
+    params = [tg.Tensor(w, requires_grad=True) for w in init]
+    m = [np.zeros_like(w) for w in init]
+    v = [np.zeros_like(w) for w in init]
+    lr, b1, b2, eps, t = 1e-3, 0.9, 0.999, 1e-7, 0
+    rng = np.random.default_rng(5)                    # fit(seed=5) shuffles with this
+    curve = []
+    for epoch in range(4):
+        perm = rng.permutation(len(X))
+        xs, ys = X[perm], y[perm].astype(np.float32).reshape(-1, 1)
+        total = 0.0
+        for s in range(0, len(X), 32):
+            a = tg.Tensor(xs[s:s + 32])
+            for i in range(4):
+                a = (a @ params[2 * i] + params[2 * i + 1]).relu()
+            y_hat = (a @ params[8] + params[9]).sigmoid()
+            yb = tg.Tensor(ys[s:s + 32])
+            p = y_hat.clip(1e-7, 1 - 1e-7)
+            loss = -(yb * p.log() + (1 - yb) * (1 - p).log()).mean()
+            for w in params:
+                w.grad = None
+            loss.backward()
+            t += 1
+            alpha = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+            for w, mi, vi in zip(params, m, v):
+                g = w.grad.numpy()
+                mi += (g - mi) * (1 - b1)
+                vi += (g * g - vi) * (1 - b2)
+                w.data -= (mi * alpha) / (np.sqrt(vi) + eps)
+            total += loss.item() * len(xs[s:s + 32])
+        curve.append(total / len(X))
+    np.testing.assert_allclose(curve, hist.history["loss"], rtol=1e-6)
+    for w, p in zip(params, model.parameters()):
+        np.testing.assert_allclose(w.numpy(), p.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_validation_data_and_split(circles):
+    X_train, X_test, y_train, y_test = circles
+    model = small_model()
+    hist = model.fit(X_train, y_train, epochs=2, verbose=0, validation_data=(X_test, y_test))
+    assert list(hist.history) == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    val_loss, val_acc = model.evaluate(X_test, y_test)
+    assert hist.history["val_loss"][-1] == pytest.approx(val_loss, rel=1e-6)
+    assert hist.history["val_accuracy"][-1] == pytest.approx(val_acc)
+
+    # validation_split holds out the *last* samples (as Keras), trains on the rest
+    seen = []
+    model = small_model()
+    model.fit(X_train, y_train, epochs=1, verbose=0, validation_split=0.2, batch_size=300,
+              callbacks=[LambdaCallback(on_train_batch_begin=lambda b, logs: seen.append(b))])
+    assert model.optimizer.iterations == 1                   # 240 training samples, one batch
+    h = model.fit(X_train, y_train, epochs=1, verbose=0, validation_split=0.2, shuffle=False)
+    ref = model.evaluate(X_train[240:], y_train[240:], return_dict=True)
+    assert h.history["val_loss"][0] == pytest.approx(ref["loss"], rel=1e-6)
+
+
+def test_evaluate_and_predict(circles):
+    X_train, X_test, y_train, y_test = circles
+    model = small_model()
+    model.fit(X_train, y_train, epochs=1, verbose=0)
+    loss, acc = model.evaluate(X_test, y_test, batch_size=7)
+    p = model.predict(X_test)
+    assert isinstance(p, np.ndarray) and p.shape == (100, 1) and p.dtype == np.float32
+    ref = F.binary_cross_entropy(tg.Tensor(p), y_test.astype(np.float32)).item()
+    assert loss == pytest.approx(ref, rel=1e-5)
+    assert acc == pytest.approx(np.mean((p[:, 0] > 0.5) == y_test))
+    np.testing.assert_allclose(model.predict(X_test, batch_size=3), p, rtol=1e-6)  # BLAS blocking
+    assert model.evaluate(X_test, y_test, return_dict=True).keys() == {"loss", "accuracy"}
+    bare = small_model(metrics=None)
+    assert isinstance(bare.evaluate(X_test, y_test), float)      # Keras: no metrics -> scalar
+    assert all(w.grad is None for w in bare.parameters())
+
+
+def test_predict_records_no_graph():
+    modes = []
+
+    class Probe(Module):
+        def forward(self, x):
+            modes.append((tg.is_grad_enabled(), self.training))
+            return x
+
+    model = Sequential([Dense(2, input_dim=2), Probe()])
+    model.predict(np.zeros((3, 2)))
+    assert modes == [(False, False)] and model.training is True
+
+
+def test_categorical_and_sparse_losses_train():
+    rng = np.random.default_rng(0)
+    centers = np.array([[0, 3], [3, 0], [-3, -3]], dtype=np.float32)
+    labels = rng.integers(0, 3, 300)
+    X = centers[labels] + rng.standard_normal((300, 2)).astype(np.float32) * 0.5
+    for loss, y in (("sparse_categorical_crossentropy", labels),
+                    ("categorical_crossentropy", np.eye(3)[labels])):
+        tg.manual_seed(0)
+        model = Sequential([Dense(8, input_dim=2, activation="relu"),
+                            Dense(3, activation="softmax")])
+        model.compile(loss=loss, optimizer=tg.optim.Adam(lr=0.05), metrics=["accuracy"])
+        hist = model.fit(X, y, epochs=10, verbose=0)
+        assert hist.history["accuracy"][-1] > 0.95
+
+
+def test_mse_and_custom_metric():
+    X = np.linspace(-1, 1, 64, dtype=np.float32).reshape(-1, 1)
+    y = 3 * X[:, 0] + 1
+
+    def max_error(y_pred, y_true):
+        return float(np.max(np.abs(y_pred[:, 0] - y_true.reshape(-1))))
+
+    model = Sequential([Dense(1, input_dim=1)])
+    model.compile(loss="mse", optimizer=tg.optim.SGD(lr=0.3), metrics=["mae", max_error])
+    hist = model.fit(X, y, epochs=40, verbose=0)
+    assert set(hist.history) == {"loss", "mae", "max_error"}
+    assert hist.history["loss"][-1] < 1e-3 and hist.history["max_error"][-1] < 0.1
+    np.testing.assert_allclose(model[0].kernel.numpy(), [[3.0]], atol=0.05)
+
+
+# --------------------------------------------------------------- callbacks ---
+def test_callback_order_and_logs(circles):
+    X_train, _, y_train, _ = circles
+    events = []
+
+    class Recorder(Callback):
+        def on_train_begin(self, logs=None):
+            events.append(("train_begin", self.params["epochs"], self.params["steps"]))
+
+        def on_epoch_begin(self, epoch, logs=None):
+            events.append(("epoch_begin", epoch))
+
+        def on_train_batch_end(self, batch, logs=None):
+            events.append(("batch", batch, sorted(logs)))
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append(("epoch_end", epoch, dict(logs)))
+
+        def on_train_end(self, logs=None):
+            events.append(("train_end",))
+
+    model = small_model()
+    hist = model.fit(X_train, y_train, epochs=2, batch_size=100, verbose=0, callbacks=[Recorder()])
+    kinds = [e[0] for e in events]
+    assert kinds == ["train_begin", "epoch_begin"] + ["batch"] * 3 + ["epoch_end", "epoch_begin"] \
+        + ["batch"] * 3 + ["epoch_end", "train_end"]
+    assert events[0] == ("train_begin", 2, 3)
+    assert events[2][2] == ["accuracy", "loss"]
+    assert events[5][2] == {"loss": hist.history["loss"][0], "accuracy": hist.history["accuracy"][0]}
+
+
+def test_lambda_callback_and_model_access(circles):
+    X_train, _, y_train, _ = circles
+    snapshots = []
+    model = small_model()
+    cb = LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(
+        model.predict(np.zeros((1, 2)))[0, 0]))
+    model.fit(X_train, y_train, epochs=3, verbose=0, callbacks=[cb])
+    assert len(snapshots) == 3 and len(set(snapshots)) == 3      # weights change every epoch
+    assert cb.model is model
+    with pytest.raises(TypeError, match="must be callable"):
+        LambdaCallback(on_epoch_end=3)
+
+
+def test_terminate_on_nan_stops_training(circles):
+    X_train, _, y_train, _ = circles
+
+    def nan_loss(y_pred, y_true):                       # a loss that becomes NaN
+        return F.binary_cross_entropy(y_pred, y_true) * tg.Tensor(np.float32(np.nan))
+
+    model = small_model(loss=nan_loss)
+    stopper = TerminateOnNaN(verbose=False)
+    hist = model.fit(X_train, y_train, epochs=5, verbose=0, callbacks=[stopper])
+    assert stopper.stopped[:2] == (0, 0) and math.isnan(stopper.stopped[2])
+    assert model.stop_training and model.optimizer.iterations == 1
+    assert len(hist.history["loss"]) == 1 and math.isnan(hist.history["loss"][0])
+
+
+def test_terminate_on_nan_when_the_learning_rate_diverges():
+    X = np.linspace(-1, 1, 64, dtype=np.float32).reshape(-1, 1)
+    model = Sequential([Dense(1, input_dim=1)])
+    model.compile(loss="mse", optimizer=tg.optim.SGD(lr=1e4))
+    stopper = TerminateOnNaN(verbose=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        hist = model.fit(X, 1e3 * X[:, 0], epochs=50, verbose=0, callbacks=[stopper])
+    assert stopper.stopped is not None and len(hist.history["loss"]) < 50
+    assert not math.isfinite(hist.history["loss"][-1])
+
+
+def test_stop_training_from_a_callback(circles):
+    X_train, _, y_train, _ = circles
+
+    class StopAtEpoch1(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.stop_training = True
+
+    hist = small_model().fit(X_train, y_train, epochs=10, verbose=0, callbacks=[StopAtEpoch1()])
+    assert hist.epoch == [0, 1]
+
+
+# ------------------------------------------------------------ reproducible ---
+def test_manual_seed_gives_bitwise_equal_histories(circles):
+    X_train, _, y_train, _ = circles
+
+    def run(seed):
+        tg.manual_seed(seed)
+        model = article_model()
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        return model.fit(X_train, y_train, epochs=3, verbose=0).history, model.state_dict()
+
+    (h1, w1), (h2, w2), (h3, _) = run(4), run(4), run(5)
+    assert h1 == h2 and all(np.array_equal(w1[k], w2[k]) for k in w1)
+    assert h1 != h3
+
+
+def test_fit_seed_argument(circles):
+    X_train, _, y_train, _ = circles
+
+    def run(seed):
+        model = Sequential([Dense(8, activation="relu"), Dense(1, activation="sigmoid")])
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        return model.fit(X_train, y_train, epochs=2, verbose=0, seed=seed).history
+
+    assert run(1) == run(1) and run(1) != run(2)        # builds and shuffles from the seed
+
+
+# ---------------------------------------------------------------- progress ---
+def test_verbose_progress_bar_with_tqdm(circles, capsys):
+    X_train, _, y_train, _ = circles
+    small_model().fit(X_train, y_train, epochs=2, verbose=1)
+    err = capsys.readouterr().err
+    assert "Epoch 1/2" in err and "Epoch 2/2" in err and "loss=" in err and "accuracy=" in err
+
+
+def test_verbose_without_tqdm_falls_back_to_lines(circles, capsys, monkeypatch):
+    X_train, _, y_train, _ = circles
+    monkeypatch.setattr(training, "_tqdm", None)
+    small_model().fit(X_train, y_train, epochs=2, verbose=1)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2 and out[0].startswith("Epoch 1/2 - 10/10 - loss: ")
+    assert "accuracy: " in out[1]
+
+
+def test_verbose_2_and_0(circles, capsys):
+    X_train, X_test, y_train, y_test = circles
+    small_model().fit(X_train, y_train, epochs=2, verbose=2, validation_data=(X_test, y_test))
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
+    assert len(lines) == 2 and "val_loss: " in lines[1] and out.err == ""
+    small_model().fit(X_train, y_train, epochs=2, verbose=0)
+    assert capsys.readouterr() == ("", "")
+
+
+# -------------------------------------------------------------- bad inputs ---
+def _unchanged(model, before):
+    after = model.state_dict()
+    return all(np.array_equal(before[k], after[k]) for k in before) and \
+        model.optimizer.iterations == 0
+
+
+@pytest.mark.parametrize("kwargs, exc, pattern", [
+    (dict(y="short"), ValueError, r"x has 300 samples but y has 299"),
+    (dict(x="features3"), ValueError, r"dense_1: expected inputs with 2 features"),
+    (dict(y="two_columns"), ValueError, r"labels y of shape \(300, 2\) do not match the model's "
+                                        r"output of shape \('n', 1\)"),
+    (dict(x="nan"), ValueError, r"x contains 1 non-finite values"),
+    (dict(y="inf"), ValueError, r"y contains 1 non-finite values"),
+    (dict(y="out_of_range"), ValueError, r"binary_crossentropy needs labels in \[0, 1\]"),
+    (dict(batch_size=0), ValueError, r"batch_size must be an integer >= 1, got 0"),
+    (dict(batch_size=2.5), ValueError, r"batch_size must be an integer >= 1"),
+    (dict(epochs=-1), ValueError, r"epochs must be an integer >= 0"),
+    (dict(verbose=3), ValueError, r"verbose must be 0, 1 or 2"),
+    (dict(validation_split=1.0), ValueError, r"validation_split must be a fraction"),
+    (dict(validation_data=(1, 2, 3)), ValueError, r"validation_data must be a pair"),
+    (dict(validation_data="val_features3"), ValueError, r"fit \(validation data\).*2 features"),
+    (dict(callbacks=[print]), TypeError, r"callbacks must be Callback instances"),
+    (dict(x="strings"), TypeError, r"x must hold numbers"),
+    (dict(x="empty", y="empty"), ValueError, r"x and y are empty"),
+])
+def test_bad_fit_inputs_fail_before_training(kwargs, exc, pattern):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 2))
+    y = (rng.random(300) > 0.5).astype(np.float32)
+    data = {"short": y[:-1], "features3": np.zeros((300, 3)), "two_columns": np.zeros((300, 2)),
+            "strings": np.array(["a"] * 300), "empty": np.zeros((0, 2)),
+            "out_of_range": y * 2}
+    nan, inf = X.copy(), y.copy()
+    nan[5, 1], inf[7] = np.nan, np.inf
+    data.update(nan=nan, inf=inf, val_features3=(np.zeros((10, 3)), y[:10]))
+    args = dict(x=X, y=y, verbose=0)
+    for k, v in kwargs.items():
+        args[k] = data[v] if isinstance(v, str) and v in data else v
+    if kwargs.get("y") == "empty":
+        args["y"] = np.zeros(0)
+    model = small_model()
+    before = model.state_dict()
+    with pytest.raises(exc, match=pattern):
+        model.fit(**args)
+    assert _unchanged(model, before)
+
+
+def test_fit_before_compile_and_unknown_names():
+    model = small_model(compiled=False)
+    with pytest.raises(RuntimeError, match=r"not compiled.*model.compile\(loss="):
+        model.fit(np.zeros((4, 2)), np.zeros(4))
+    with pytest.raises(RuntimeError, match="not compiled"):
+        model.evaluate(np.zeros((4, 2)), np.zeros(4))
+    with pytest.raises(ValueError, match=r"unknown loss 'binary'.*binary_crossentropy"):
+        model.compile(loss="binary", optimizer="adam")
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamw'.*adam, adamax, rmsprop, sgd"):
+        model.compile(loss="mse", optimizer="adamw")
+    with pytest.raises(ValueError, match=r"unknown metric 'precision'.*accuracy"):
+        model.compile(loss="mse", optimizer="adam", metrics=["precision"])
+    with pytest.raises(ValueError, match="a loss is required"):
+        model.compile(optimizer="adam")
+    with pytest.raises(TypeError, match="optimizer must be"):
+        model.compile(loss="mse", optimizer=3)
+
+
+def test_label_shapes_are_aligned_not_broadcast(circles):
+    """(n,) labels with a (n, 1) output are aligned, never broadcast to (n, n)."""
+    X_train, X_test, y_train, y_test = circles
+    model = small_model()
+    model.fit(X_train, y_train, epochs=1, verbose=0)
+    flat = model.evaluate(X_test, y_test, return_dict=True)
+    column = model.evaluate(X_test, y_test.reshape(-1, 1), return_dict=True)
+    assert flat == column
+    with pytest.raises(ValueError, match="do not match"):
+        model.evaluate(X_test, np.zeros((100, 3)))
+    with pytest.raises(ValueError, match="predict: the model cannot take x"):
+        model.predict(np.zeros((5, 3)))
+
+
+def test_sparse_labels_must_be_integers():
+    model = Sequential([Dense(3, input_dim=2, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    with pytest.raises(ValueError, match="integer class labels"):
+        model.fit(np.zeros((4, 2)), np.array([0.5, 1, 2, 0]), verbose=0)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\]"):
+        model.fit(np.zeros((4, 2)), np.array([0, 1, 5, 0]), verbose=0)
