@@ -727,3 +727,14 @@ def test_cross_entropy_target_gradient():
     logits = Tensor([[0.2, -0.4, 1.0]], dtype="float64")
     target = Tensor([[0.1, 0.3, 0.6]], requires_grad=True, dtype="float64")
     assert gradcheck(lambda t: F.cross_entropy(logits, t), target)
+
+
+@pytest.mark.xfail(strict=True, raises=(ZeroDivisionError, IndexError),
+                   reason="NumPy accepts axis=0 / -1 for a reduction of a 0-d array, and so do our "
+                   "forwards, but ops._keepdims_shape divides by len(shape) == 0 in the backward of "
+                   "Sum/Max (ZeroDivisionError) and derived._count raises a bare IndexError for "
+                   "mean. Reported to the lead.")
+@pytest.mark.parametrize("reduce", ["sum", "max", "mean", "logsumexp", "softmax"])
+def test_reducing_a_0d_tensor_over_axis_0(reduce):
+    x = Tensor(2.0, requires_grad=True, dtype="float64")
+    assert gradcheck(lambda x: getattr(x, reduce)(axis=0), x)
