@@ -489,7 +489,8 @@ def test_graphviz_is_imported_lazily():
             "assert 'graphviz' not in sys.modules\n"
             "g = f(tg.Tensor([1.0], requires_grad=True) * 2)\n"
             "assert 'graphviz' in sys.modules and type(g).__name__ == 'Graph'\n"
-            "import graphviz; assert isinstance(g, graphviz.Digraph)\n")
+            "import graphviz; assert isinstance(g, graphviz.Digraph)\n"
+            "assert tg.viz.draw_graph is f and tg.save_graph is tg.viz.save_graph\n")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

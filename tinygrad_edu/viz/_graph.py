@@ -600,7 +600,7 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
                show_data=show_data, show_grad=show_grad, max_values=max_values,
                fold_constants=fold_constants)
     if mode == "forward":
-        _forward_graph(graph, **ctx)
+        ctx["kinds"] = _forward_graph(graph, **ctx)
     else:
         if not any(r._requires_grad for r in roots):
             raise ValueError("draw_graph(mode='backward'): no root requires grad, so backward() "
@@ -608,7 +608,10 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
                              "requires_grad=True.")
         _backward_graph(graph, **ctx)
     if legend:
-        (_forward_legend if mode == "forward" else _backward_legend)(graph, rankdir)
+        if mode == "forward":
+            _forward_legend(graph, rankdir, ctx["kinds"])
+        else:
+            _backward_legend(graph, rankdir)
     return graph
 
 
@@ -685,6 +688,7 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
             if x._version != v:
                 stale.add(id(x))
 
+    kinds = set()
     visible = set()
     for g in groups:
         for x in g.ins:
@@ -724,8 +728,10 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
         else:
             clusters = ()
         em.node(tid[id(t)], "\n".join(lines), clusters, tooltip=role, **ROLE_STYLE[role])
+        kinds.add(role)
 
     for n, g in enumerate(groups):
+        kinds.add("op" if g.level is None else "group")
         if g.level is None:
             fn = trace.fns[g.members[0]][0]
             folded = {id(x) for x in fn.inputs if id(x) in hidden}
@@ -742,6 +748,7 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
         for o in g.outs:
             em.edge(f"op{n}", tid[id(o)])
     em.finish()
+    return kinds
 
 
 def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, composites, roots,
@@ -848,16 +855,23 @@ def _legend_chain(leg, names, rankdir):
         leg.edge(a, b, style="invis")
 
 
-def _forward_legend(graph, rankdir):
+def _forward_legend(graph, rankdir, kinds):
+    """One sample node per kind of node that appears in the graph."""
     Graph = type(graph)
     leg = Graph(name="cluster_legend", graph_attr={"label": "legend", "style": "rounded",
                                                    "color": "#bdbdbd", "fontsize": "10"})
-    roles = ("input", "parameter", "constant", "intermediate", "output")
-    for role in roles:
-        leg.node(f"legend_{role}", role, **ROLE_STYLE[role])
-    leg.node("legend_op", "primitive op", **OP_STYLE)
-    leg.node("legend_group", "collapsed op / layer", **GROUP_STYLE)
-    _legend_chain(leg, [f"legend_{r}" for r in roles] + ["legend_op", "legend_group"], rankdir)
+    names = []
+    for role in ("input", "parameter", "constant", "intermediate", "output"):
+        if role in kinds:
+            leg.node(f"legend_{role}", role, **ROLE_STYLE[role])
+            names.append(f"legend_{role}")
+    if "op" in kinds:
+        leg.node("legend_op", "primitive op", **OP_STYLE)
+        names.append("legend_op")
+    if "group" in kinds:
+        leg.node("legend_group", "collapsed op / layer", **GROUP_STYLE)
+        names.append("legend_group")
+    _legend_chain(leg, names, rankdir)
     graph.subgraph(leg)
 
 
