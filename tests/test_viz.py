@@ -504,3 +504,27 @@ def test_figure_builders():
     assert acc == {f"dense_{i}.{k}" for i in range(1, 6) for k in ("kernel", "bias")}
     ops = [o.split("\n")[0] for o in labels(parse(fwd)[0], "op")]
     assert ops.count("relu") == 4 and ops.count("sigmoid") == 1 and ops.count("MatMul") == 5
+
+
+# ------------------------------------------------------------- odd graphs --
+def test_op_labels_for_indexing_reductions_and_shapes():
+    y = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="y")
+    z = (y[np.array([0, 1]), 1:].sum(axis=0) + y[:, ::2].T.sum()).max()
+    ops = labels(parse(draw_graph(z))[0], "op")
+    assert {"GetItem[array(2,), 1:]", "GetItem[:, ::2]", "Sum [axis=0]", "Sum",
+            "Transpose [axes=(1, 0)]", "Max", "Add"} == set(ops)
+
+
+def test_leaf_roots_inplace_ops_and_non_scalar_seeds():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    nodes, edges = parse(draw_graph(w, mode="backward"))
+    assert set(nodes) == {"acc0", "seed0"} and [(t, h) for t, h, _ in edges] == [("seed0", "acc0")]
+    a = tg.Tensor([1.0, 2.0], requires_grad=True, name="a")
+    h = a * 2
+    h += 1                                               # recorded in place
+    nodes, edges = parse(draw_graph(h, mode="backward"))
+    assert node_by_title(nodes, "output")["label"] == "output\ndoutput/doutput = ones(2,)"
+    assert sorted(lbl.split("\n")[0] for lbl in labels(nodes, "bw")) == ["Add backward",
+                                                                        "Mul backward"]
+    assert number_after(node_by_title(nodes, "a")["label"], "|grad|") == pytest.approx(
+        np.linalg.norm([2.0, 2.0]), rel=1e-3)

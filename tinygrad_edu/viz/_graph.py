@@ -176,21 +176,21 @@ class _Trace:
     def __init__(self, roots):
         self.roots = roots
         self.tensors = []          # inputs before outputs
-        self.index = {}            # id(tensor) -> position in self.tensors
         self.fns = []              # (fn, output tensor), inputs before outputs
         self.fn_of = {}            # id(output tensor) -> fn index
         self.consumers = {}        # id(tensor) -> [fn index, ...]
-        seen = set()
+        seen, fn_index = set(), {}
         stack = [(r, False) for r in reversed(roots)]
         while stack:                               # iterative DFS: no recursion limit
             t, inputs_done = stack.pop()
             if inputs_done:
-                self.index[id(t)] = len(self.tensors)
                 self.tensors.append(t)
                 fn = t._ctx
                 if fn is not None:
-                    self.fn_of[id(t)] = len(self.fns)
-                    self.fns.append((fn, t))
+                    if id(fn) not in fn_index:     # (an in-place op's fn may have 2 outputs)
+                        fn_index[id(fn)] = len(self.fns)
+                        self.fns.append((fn, t))
+                    self.fn_of[id(t)] = fn_index[id(fn)]
                 continue
             if id(t) in seen:
                 continue
@@ -492,7 +492,7 @@ class _Emitter:
             parent.subgraph(subs[path])
 
 
-def _leaf_clusters(t, trace, fn_group, groups_clusters):
+def _leaf_clusters(t, trace, fn_group):
     """A parameter/constant sits in the innermost cluster holding all its consumers."""
     paths = [fn_group[c].clusters for c in trace.consumers.get(id(t), ())]
     if not paths:
@@ -635,6 +635,19 @@ def _role(t, root_ids, names, input_names, trace, scopes, composites):
     return "constant" if made_inside_op else "input"
 
 
+def _index_str(index):
+    """x[0, 1:3, [int array]] written compactly."""
+    def one(i):
+        if isinstance(i, slice):
+            text = ":".join("" if v is None else str(v) for v in (i.start, i.stop, i.step))
+            return text[:-1] if i.step is None else text
+        if isinstance(i, np.ndarray):
+            return f"{i.dtype.kind == 'b' and 'mask' or 'array'}{i.shape}"
+        return "..." if i is Ellipsis else repr(i)
+    items = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(one(i) for i in items) + "]"
+
+
 def _op_label(fn, folded):
     """'Mul(·, -1)', 'Pow(·, -1)', 'Sum(axis=0)', 'Where' + mask line."""
     name = type(fn).__name__
@@ -652,6 +665,9 @@ def _op_label(fn, folded):
     if name == "Cat":
         extra.append(f"axis={getattr(fn, 'axis', 0)}")
     label = name + (f"({', '.join(args)})" if args else "")
+    index = getattr(fn, "index", None)
+    if index is not None:
+        label += _index_str(index)
     if extra:
         label += f" [{', '.join(extra)}]"
     cond = getattr(fn, "cond", None)
@@ -724,7 +740,7 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
         if t._ctx is not None:
             clusters = fn_group[trace.fn_of[id(t)]].clusters
         elif role in ("parameter", "constant"):
-            clusters = _leaf_clusters(t, trace, fn_group, None)
+            clusters = _leaf_clusters(t, trace, fn_group)
         else:
             clusters = ()
         em.node(tid[id(t)], "\n".join(lines), clusters, tooltip=role, **ROLE_STYLE[role])
@@ -790,7 +806,7 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
         if dead and len(dead) < t.shape[-1] and show_grad:
             lines.append(f"zero-grad units {dead} of {t.shape[-1]}")
         norm = _norm(g) if g is not None else 0.0
-        em.node(nid, "\n".join(lines), _leaf_clusters(t, trace, fn_group, None),
+        em.node(nid, "\n".join(lines), _leaf_clusters(t, trace, fn_group),
                 shape="box", **colour_attrs(norm))
 
     # one node per derivative rule (or per collapsed box)
