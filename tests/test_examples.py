@@ -38,38 +38,59 @@ def load(name):
 
 
 def test_every_example_is_covered():
-    mine = set(CASES) | {"dying_relu.py"}      # dying_relu.py is tested in tests/test_nn*.py
-    assert {p.name for p in EXAMPLES.glob("*.py")} <= mine
+    covered = set(CASES) | {"dying_relu.py"}   # dying_relu.py: see its own test below
+    assert {p.name for p in EXAMPLES.glob("*.py")} <= covered
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_example_runs_and_writes_its_figures(name, tmp_path, capsys):
+def test_dying_relu_example_fast(tmp_path):
+    # in a subprocess: it trains seeds in worker processes, which must import it by path
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "dying_relu.py"), "--fast", "--out",
+                           str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    check_file(str(tmp_path / "dying_relu.png"))
+    assert "seed" in (tmp_path / "dying_relu.md").read_text()
+
+
+def run(name, out, capsys):
     args, outputs = CASES[name]
-    result = load(name).main(["--out", str(tmp_path), "--seed", "3"] + args)
+    result = load(name).main(["--out", str(out), "--seed", "3"] + args)
     printed = capsys.readouterr().out
     for fname, frames in outputs.items():
-        path = tmp_path / fname
+        path = out / fname
         assert path.exists(), f"{name} did not write {fname}"
         check_file(str(path), frames)
         assert f"wrote {path}" in printed
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(outputs)
+    assert sorted(p.name for p in out.iterdir()) == sorted(outputs)
     assert sorted(pathlib.Path(f).name for f in result["files"]) == sorted(outputs)
+    return result
 
 
-def test_circles_keras_is_the_articles_result(tmp_path):
-    """The article's snippet, 50 epochs, demo seed: test accuracy 1.0."""
-    result = load("circles_keras.py").main(["--out", str(tmp_path), "--seed", "3"])
+@pytest.mark.parametrize("name", sorted(set(CASES) - {"circles_keras.py"}))
+def test_example_runs_and_writes_its_figures(name, tmp_path, capsys):
+    run(name, tmp_path, capsys)
+
+
+@pytest.fixture(scope="module")
+def keras_result(tmp_path_factory):
+    """The article's snippet (always the full 50 epochs), run once for this module."""
+    out = tmp_path_factory.mktemp("circles_keras")
+    result = load("circles_keras.py").main(["--out", str(out), "--seed", "3"])
+    return out, result
+
+
+def test_circles_keras_is_the_articles_result(keras_result):
+    """The article's snippet, 50 epochs, demo seed: test accuracy 1.0, and its figure."""
+    out, result = keras_result
     assert result["test_accuracy"] == 1.0 and result["test_loss"] < 0.01
+    check_file(str(out / "circles_keras.png"))
 
 
-def test_raw_tensor_network_matches_the_keras_api(tmp_path):
+def test_raw_tensor_network_matches_the_keras_api(keras_result, tmp_path):
     """The raw-Tensor network with a hand-written Adam trains exactly like Sequential + 'adam'."""
-    from tinygrad_edu import article
     raw = load("circles_tensor_api.py").main(["--out", str(tmp_path), "--seed", "3"])
-    model, _, (_, X_test, _, y_test) = article.train_article_model(3)
-    loss, acc = model.evaluate(X_test, y_test, verbose=0)
-    assert raw["test_accuracy"] == acc == 1.0
-    assert np.isclose(raw["test_loss"], loss, rtol=1e-3)
+    keras = keras_result[1]
+    assert raw["test_accuracy"] == keras["test_accuracy"] == 1.0
+    assert np.isclose(raw["test_loss"], keras["test_loss"], rtol=1e-3)
     assert max(raw["backprop_errors"].values()) < 1e-6
 
 

@@ -317,23 +317,46 @@ def _scatter(ax, X, y, size=20):
 
 
 class _GifWriter:
-    """Collect frames of one figure and write them as a looping GIF (Pillow)."""
+    """Frames of one Agg figure, written as a looping GIF with Pillow.
 
-    def __init__(self, fig, path, fps=10, dpi=None):
-        from matplotlib.animation import PillowWriter
+    ``grab()`` copies the canvas's pixel buffer as it is (the caller has drawn
+    it, fully or by blitting), so a frame costs a memory copy, not a savefig.
+    """
+
+    def __init__(self, fig, path, fps=8):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        self.path = path
-        self.writer = PillowWriter(fps=fps)
-        self.writer.setup(fig, path, dpi=dpi or fig.dpi)
-        self.frames = 0
+        self.fig, self.path, self.duration = fig, path, int(round(1000 / fps))
+        self.images = []
 
     def grab(self):
-        self.writer.grab_frame()
-        self.frames += 1
+        from PIL import Image
+        rgba = np.asarray(self.fig.canvas.buffer_rgba())
+        self.images.append(Image.fromarray(np.ascontiguousarray(rgba[..., :3])))
+
+    @property
+    def frames(self):
+        return len(self.images)
 
     def finish(self):
-        self.writer.finish()
+        first, *rest = [im.quantize(colors=128, method=0, dither=0) for im in self.images]
+        first.save(self.path, save_all=True, append_images=rest, duration=self.duration, loop=0)
+        self.images = []
         return self.path
+
+
+def _blit_background(fig, artists):
+    """Draw ``fig`` without ``artists`` and return the saved pixels (for blitting)."""
+    for a in artists:
+        a.set_animated(True)
+    fig.canvas.draw()
+    return fig.canvas.copy_from_bbox(fig.bbox)
+
+
+def _blit(fig, background, artists):
+    """Restore ``background`` and draw only ``artists`` on top: a cheap frame."""
+    fig.canvas.restore_region(background)
+    for a in artists:
+        fig.draw_artist(a)
 
 
 # ------------------------------------------------------ figure 1: the data ---
@@ -500,9 +523,11 @@ class DecisionRegions(_EpochFigure):
         ax = self._ax = fig.add_axes((0.02, 0.02, 0.96, 0.88))
         ax.set_axis_off()
         ax.set(xlim=(-self.lim, self.lim), ylim=(-self.lim, self.lim))
-        _scatter(ax, self.X, self.y, size=9)
+        self._points = _scatter(ax, self.X, self.y, size=9)
         self._title = ax.set_title("", fontsize=10)
-        self._gif = _GifWriter(fig, self.path, fps=self.fps, dpi=self.dpi)
+        # Everything that changes is drawn per frame over a saved empty background.
+        self._background = _blit_background(fig, [self._points, self._title])
+        self._gif = _GifWriter(fig, self.path, fps=self.fps)
 
     def on_epoch_end(self, epoch, logs=None):
         if self._fig is None:
@@ -513,7 +538,9 @@ class DecisionRegions(_EpochFigure):
             self._contour.remove()
         self._contour = self._ax.contourf(self.xx, self.yy, p, levels=np.linspace(0, 1, 11),
                                           cmap=_CMAP, alpha=0.45, zorder=1)
+        self._contour.set_animated(True)
         self._title.set_text(f"{self.title} epoch: {epoch + 1:03d}")
+        _blit(self._fig, self._background, [self._contour, self._points, self._title])
         self._gif.grab()
         self.frames += 1
 
@@ -522,6 +549,9 @@ class DecisionRegions(_EpochFigure):
             return
         self._gif.finish()
         if self.png_path:
+            for a in (self._contour, self._points, self._title):
+                if a is not None:
+                    a.set_animated(False)
             _save(self._fig, self.png_path, dpi=self.dpi)
         self._fig = self._gif = self._contour = None
 
@@ -548,20 +578,35 @@ class TrainingCurves(_EpochFigure):
 
     def on_train_begin(self, logs=None):
         params = getattr(self, "params", None) or {}
-        epochs = self.epochs or params.get("epochs")
+        self._epochs = self.epochs or params.get("epochs")
         fig = self._fig = _figure(*self.size, dpi=self.dpi)
         self._axes = fig.subplots(1, 2)
         self._lines = []
         for ax, name, color in zip(self._axes, ("accuracy", "loss"), ("#2b83ba", "#d7191c")):
             ax.set(xlabel="epoch", title=f"training {name}")
             ax.grid(alpha=0.3)
-            if epochs:
-                ax.set_xlim(0, epochs + 1)
+            ax.set_xlim(0, (self._epochs or 10) + 1)
             self._lines.append(ax.plot([], [], color=color, lw=2, marker="o", ms=2)[0])
         self._axes[0].set_ylim(0, 1.05)
+        self._axes[1].set_ylim(0, 1.0)
         fig.tight_layout()
+        self._background = None
         if self.gif_path:
-            self._gif = _GifWriter(fig, self.gif_path, fps=self.fps, dpi=self.dpi)
+            self._gif = _GifWriter(fig, self.gif_path, fps=self.fps)
+
+    def _rescale(self, n):
+        """Grow the axes when the data leaves them; True when the background must be redrawn."""
+        changed = False
+        if n + 1 > self._axes[0].get_xlim()[1]:        # unknown epoch count: double the x axis
+            for ax in self._axes:
+                ax.set_xlim(0, 2 * n + 1)
+            changed = True
+        finite = [v for v in self.loss if np.isfinite(v)]
+        top = max(finite) * 1.1 if finite else 1.0
+        if self._background is None or top > self._axes[1].get_ylim()[1]:
+            self._axes[1].set_ylim(0, top)
+            changed = True
+        return changed
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -570,13 +615,11 @@ class TrainingCurves(_EpochFigure):
         self.accuracy.append(float(logs.get("accuracy", np.nan)))
         self.loss.append(float(logs.get("loss", np.nan)))
         ep = np.arange(1, len(self.loss) + 1)
-        for ax, line, values in zip(self._axes, self._lines, (self.accuracy, self.loss)):
+        for line, values in zip(self._lines, (self.accuracy, self.loss)):
             line.set_data(ep, values)
-        top = np.nanmax(self.loss) if np.isfinite(self.loss).any() else 1.0
-        self._axes[1].set_ylim(0, top * 1.05 + 1e-9)
-        if not self.epochs and not (getattr(self, "params", None) or {}).get("epochs"):
-            for ax in self._axes:
-                ax.set_xlim(0, len(ep) + 1)
+        if self._rescale(len(ep)):
+            self._background = _blit_background(self._fig, self._lines)
+        _blit(self._fig, self._background, self._lines)
         if self._gif is not None:
             self._gif.grab()
             self.frames += 1
@@ -587,6 +630,8 @@ class TrainingCurves(_EpochFigure):
         if self._gif is not None:
             self._gif.finish()
         if self.png_path:
+            for line in self._lines:
+                line.set_animated(False)
             _save(self._fig, self.png_path, dpi=self.dpi * 1.4)
         self._fig = self._gif = None
 
