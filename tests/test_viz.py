@@ -1,4 +1,4 @@
-"""Graph drawings: structure (parsed from the DOT source, no rendering) and real rendering with dot."""
+"""Graph drawings: structure parsed from the DOT source (no rendering), and real rendering."""
 import os
 import re
 import shutil
@@ -390,7 +390,8 @@ def test_model_parameter_names_without_and_with_params():
     titles = {a["label"].split("\n")[0] for a in parse(draw_graph(out, params=model))[0].values()}
     assert {"dense_1.kernel", "dense_2.bias"} <= titles
     k = model.parameters()[0]
-    titles = {a["label"].split("\n")[0] for a in parse(draw_graph(out, params={"W": k}))[0].values()}
+    nodes = parse(draw_graph(out, params={"W": k}))[0]
+    titles = {a["label"].split("\n")[0] for a in nodes.values()}
     assert "W" in titles
     g = draw_graph(out)                                   # clusters named after the layers
     assert {c["label"] for c in clusters(g) if "dashed" not in c["style"]} == {"dense_1", "dense_2"}
@@ -409,7 +410,8 @@ def test_thirty_doublings_visit_each_tensor_once():
     assert len([n for n in nodes if n.startswith("op")]) == 30
     assert len(edges) == 60 and sum(e[2].get("label") == "×2" for e in edges) == 30
     bnodes, bedges = parse(draw_graph(y, mode="backward"))
-    assert number_after(node_by_title(bnodes, "x")["label"], "|grad|") == pytest.approx(2.0 ** 30, rel=5e-3)
+    x_grad = number_after(node_by_title(bnodes, "x")["label"], "|grad|")
+    assert x_grad == pytest.approx(2.0 ** 30, rel=5e-3)
 
 
 def test_100k_op_chain_does_not_recurse():
@@ -473,7 +475,8 @@ def test_without_dot_source_works_and_rendering_raises_one_clear_error(tmp_path,
     assert g.source.startswith("digraph")
     assert save_graph(loss, path=tmp_path / "g.dot").read_text() == draw_graph(loss).source
     for render in (lambda: g.pipe(format="svg"), lambda: g.render(tmp_path / "x", format="png"),
-                   lambda: save_graph(loss, path=tmp_path / "g.svg"), lambda: g._repr_image_svg_xml()):
+                   lambda: save_graph(loss, path=tmp_path / "g.svg"),
+                   lambda: g._repr_image_svg_xml()):                # what Jupyter calls
         with pytest.raises(GraphvizNotFoundError) as info:
             render()
         msg = str(info.value)

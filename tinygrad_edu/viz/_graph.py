@@ -239,7 +239,8 @@ class _Trace:
                     except RuntimeError as e:
                         raise RuntimeError(
                             f"draw_graph(mode='backward'): {e} Draw the backward graph before the "
-                            f"optimizer step (see tinygrad_edu.viz.training_step_graphs).") from None
+                            f"optimizer step (see tinygrad_edu.viz.training_step_graphs)."
+                        ) from None
                 in_grads = fn.backward(Tensor._make(g, False, None), t)
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
@@ -255,7 +256,7 @@ class _Trace:
 
 
 def _param_names(params):
-    """id(tensor) -> name from a dict, a Module (``named_parameters()``) or a list of named tensors."""
+    """id(tensor) -> name, from a dict, a Module (``named_parameters()``) or a list of tensors."""
     if params is None:
         return {}
     if hasattr(params, "named_parameters"):
@@ -411,7 +412,7 @@ def _graph_class():
                           "Graphviz program 'dot'.") from None
 
     class Graph(graphviz.Digraph):
-        """A ``graphviz.Digraph``; rendering raises GraphvizNotFoundError when ``dot`` is missing."""
+        """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` program."""
 
         def _check_dot(self, fmt):
             if shutil.which(self.engine or "dot") is None:
@@ -468,7 +469,8 @@ class _Emitter:
         for depth in range(1, len(clusters) + 1):
             _, _, cname, composite = clusters[depth - 1]
             self.cluster_info.setdefault(path[:depth], (cname, composite))
-        self.cluster_nodes.setdefault(path, []).append(f"\t{name} [label={_quote(label)}{_attrs(attrs)}]\n")
+        line = f"\t{name} [label={_quote(label)}{_attrs(attrs)}]\n"
+        self.cluster_nodes.setdefault(path, []).append(line)
 
     def edge(self, tail, head, **attrs):
         self.graph.body.append(f"\t{tail} -> {head}{_attrs(attrs, bracket=True)}\n")
@@ -948,7 +950,7 @@ def save_graph(*roots, path=None, format=None, **kwargs):
         raise ValueError(f"save_graph: format must be one of {_FORMATS}, got {format!r}")
     if len(roots) == 1 and not isinstance(roots[0], Tensor) and hasattr(roots[0], "source"):
         if kwargs:
-            raise TypeError("save_graph: drawing options cannot be applied to an already drawn graph")
+            raise TypeError("save_graph: drawing options cannot be applied to a drawn graph")
         graph = roots[0]
     else:
         graph = draw_graph(*roots, **kwargs)
