@@ -21,6 +21,7 @@ all that second and third derivatives need.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import os
@@ -31,6 +32,7 @@ import numpy as np
 __all__ = [
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "backward", "toposort", "detect_anomaly", "is_anomaly_enabled", "scope", "composite",
+    "GradientAccumulationWarning",
 ]
 
 # ----------------------------------------------------------------- grad mode --
@@ -149,9 +151,22 @@ def composite(fn):
         _scope = prev + (name,)
         try:
             return fn(*args, **kwargs)
+        except (ValueError, TypeError, IndexError) as e:
+            # An error of a primitive inside, e.g. "add: shapes ...", is reported
+            # under the name the user called ("sub: shapes ...").
+            raise _renamed(e, name) from None
         finally:
             _scope = prev
     return wrapper
+
+
+def _renamed(err, name):
+    """``err`` with its leading op name (set by ``tagged_error``) replaced by ``name``."""
+    op = getattr(err, "_tinygrad_edu", None)
+    msg = str(err)
+    if not isinstance(op, str) or op == name or not msg.startswith(op + ":"):
+        return err
+    return tagged_error(err, name + msg[len(op):], name)
 
 
 # ---------------------------------------------------------- anomaly detection --
@@ -237,8 +252,12 @@ class Function:
     #: in-place change of an input after the forward cannot corrupt the
     #: gradient, so the engine skips the version check for this op.
     needs_input_values = True
+    #: Does ``backward`` read the value of the output (``out``)?  Exp and Tanh do.
+    needs_output_value = False
     #: The version of the output when it was made (changed by in-place ops).
     out_version = 0
+    #: ``_writes`` when this Function was recorded (see ``note_write``).
+    epoch = 0
 
     inputs: tuple | None
 
@@ -268,6 +287,7 @@ class Function:
                 return _make_tensor(data, False, None)
             fn.inputs = inputs
             fn.versions = [t._version for t in inputs]
+            fn.epoch = _writes
             fn.scope = _scope
             if _anomaly_enabled:
                 fn.trace = _user_frame(traceback.extract_stack()[:-1])
@@ -277,6 +297,8 @@ class Function:
     @classmethod
     def describe_error(cls, shapes, kwargs, err) -> str:
         """Message for a failed forward; ops override it to explain better."""
+        if isinstance(err, np.exceptions.AxisError) and shapes:
+            return axis_message(cls.__name__.lower(), err.axis, shapes[0])
         shown = ", ".join(str(s) for s in shapes)
         return f"{cls.__name__.lower()}: {err} (input shapes: {shown})"
 
@@ -289,9 +311,32 @@ def _op_error(cls, inputs, kwargs, err):
     if getattr(err, "_tinygrad_edu", False):  # already one of ours
         return err
     shapes = [t.shape for t in inputs]
-    new = type(err)(cls.describe_error(shapes, kwargs, err))
-    new._tinygrad_edu = True
+    return tagged_error(err, cls.describe_error(shapes, kwargs, err), cls.__name__.lower())
+
+
+def tagged_error(err, message, op):
+    """A new exception of ``err``'s public type (ValueError, IndexError, TypeError or
+    NumPy's AxisError; or ``err`` itself if it is a class) carrying ``message``.
+
+    ``op`` is the op name the message starts with: a composite op that catches
+    the error renames it to its own name (see ``composite``).
+    """
+    if isinstance(err, type):
+        kind = err
+    elif isinstance(err, np.exceptions.AxisError):
+        kind = np.exceptions.AxisError
+    else:
+        kind = next(k for k in (IndexError, ValueError, TypeError, type(err)) if isinstance(err, k))
+    new = kind(message)
+    new._tinygrad_edu = op
     return new
+
+
+def axis_message(op: str, axis, shape) -> str:
+    """Explain an axis that is out of range for ``shape``."""
+    n = len(shape)
+    valid = f"valid axes are {-n}..{n - 1}" if n else "a 0-d tensor has no axes"
+    return f"{op}: axis {axis} is out of range for a tensor of shape {shape} ({valid})"
 
 
 def broadcast_error(op: str, *shapes) -> str:
@@ -353,6 +398,66 @@ def _check_versions(fn, out):
             f"after the forward pass, so the gradient would be wrong. Use an out-of-place op.")
 
 
+# ------------------------------------------------------------ in-place writes --
+# Tensor's in-place operations (``+=``, ``x[i] = v``, ``x.data = ...``) call
+# ``note_write``: it bumps ``_writes`` and logs which bytes were written.  A
+# Function remembers ``_writes`` when it is recorded (``fn.epoch``); backward
+# looks at the log only for Functions recorded before a write -- the slow path,
+# never taken in a plain forward/backward/step loop.  The log catches a write
+# through an *alias*: ``detach()``, ``reshape``, ``transpose``, basic indexing
+# share memory with their input without sharing its version counter.
+_writes = 0
+_write_log = collections.deque(maxlen=1024)  # (stamp, id(tensor), lo, hi) byte ranges
+_byte_bounds = np.lib.array_utils.byte_bounds
+
+
+def note_write(tensor, region=None):
+    """Record an in-place change of ``tensor`` (``region``: the array view written, if any)."""
+    global _writes
+    _writes += 1
+    if region is not None and region.size:
+        lo, hi = _byte_bounds(region)
+        _write_log.append((_writes, id(tensor), lo, hi))
+
+
+def _check_writes(fn, out):
+    """Slow path of the version check, for Functions recorded before an in-place write."""
+    reads = fn.needs_input_values
+    for i, (x, v) in enumerate(zip(fn.inputs, fn.versions)):
+        if x._version != v and not reads and x._ctx is not None and x._ctx.out_version > v:
+            raise RuntimeError(
+                f"{type(fn).__name__} backward: input {i} of shape {x.shape} was changed by a "
+                f"recorded in-place op (+=, -=, *=, /=) after it was used here, so the graph no "
+                f"longer leads back to the value this op saw. Use an out-of-place op "
+                f"(x = x * 2 instead of x *= 2).")
+    if fn.needs_output_value and out._version != fn.out_version:
+        raise RuntimeError(
+            f"{type(fn).__name__} backward: its output of shape {out.shape} was modified in place "
+            f"after the forward pass, and this op's derivative is computed from it, so the "
+            f"gradient would be wrong. Use an out-of-place op.")
+    saved = [(f"input {i}", x) for i, x in enumerate(fn.inputs)] if reads else []
+    if reads or fn.needs_output_value:
+        saved.append(("its output", out))
+    if not saved or not _write_log or _write_log[-1][0] <= fn.epoch:
+        return
+    if _write_log[0][0] > fn.epoch + 1 and len(_write_log) == _write_log.maxlen:
+        return  # the log forgot writes this old; nothing more can be said
+    for what, x in saved:
+        if not x._data.size:
+            continue
+        lo, hi = _byte_bounds(x._data)
+        for stamp, owner, wlo, whi in reversed(_write_log):
+            if stamp <= fn.epoch:
+                break
+            if owner != id(x) and wlo < hi and lo < whi:
+                raise RuntimeError(
+                    f"{type(fn).__name__} backward: {what} (shape {x.shape}) shares memory with "
+                    f"a tensor that was modified in place after the forward pass -- a view made "
+                    f"by detach(), reshape, transpose or indexing, or the tensor it views -- so "
+                    f"the gradient would be wrong. Modify a copy instead (Tensor(x) copies), or "
+                    f"modify it only after backward().")
+
+
 def _check_anomaly(fn, grads):
     for i, g in enumerate(grads):
         if g is None:
@@ -402,6 +507,8 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                     f"Pass retain_graph=True to the first backward() if you need to call it twice.")
             if fn.needs_input_values:
                 _check_versions(fn, t)
+            if fn.epoch != _writes:
+                _check_writes(fn, t)
             in_grads = fn.backward(g, t)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
@@ -426,12 +533,38 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
     return [wanted[id(t)] for t in inputs]
 
 
+class GradientAccumulationWarning(UserWarning):
+    """backward() added to a gradient that is older than its tensor's last in-place update."""
+
+
 def _accumulate(t, g, create_graph):
-    """``t.grad += g`` without aliasing arrays that someone else may own."""
+    """``t.grad += g`` without aliasing arrays that someone else may own.
+
+    Each new ``.grad`` remembers (in ``t._grad_version``) which version of
+    ``t`` it was computed for.  Adding to it after ``t`` changed in place --
+    typically after ``optimizer.step()`` without ``zero_grad()`` -- warns:
+    that sum mixes gradients of two different parameter values.  Accumulating
+    over several backward() calls *between* steps stays silent, as intended.
+    """
     if t.grad is None:
         t.grad = g if create_graph else _make_tensor(np.array(g._data, copy=True), False, None)
+        t._grad_version = (id(t.grad), t._version)
     else:
+        seen = getattr(t, "_grad_version", None)
+        if seen is not None and seen[0] == id(t.grad) and seen[1] != t._version:
+            _warn_stale_grad(t)
         t.grad = t.grad + g
+        t._grad_version = (id(t.grad), t._version)
+
+
+def _warn_stale_grad(t):
+    import warnings
+    label = f" ({t.name!r})" if t.name else ""
+    warnings.warn(
+        f"backward: adding to the gradient of a tensor of shape {t.shape}{label} that was updated "
+        f"in place (e.g. by optimizer.step()) since that gradient was computed, so .grad now "
+        f"mixes gradients of old and new values. Call optimizer.zero_grad() before each "
+        f"backward() (or after each step).", GradientAccumulationWarning, stacklevel=6)
 
 
 def _seed(t, gradient, where):
@@ -444,7 +577,11 @@ def _seed(t, gradient, where):
                 f"(an array of shape {t.shape}, e.g. Tensor.ones_like(y)).")
         return _make_tensor(np.ones(t.shape, dtype=t.dtype), False, None)
     if not isinstance(gradient, Tensor):
-        gradient = Tensor(np.asarray(gradient, dtype=t.dtype))
+        try:
+            gradient = Tensor(np.asarray(gradient, dtype=t.dtype))
+        except (TypeError, ValueError):
+            raise TypeError(f"{where}: gradient must be a Tensor or an array of shape {t.shape}, "
+                            f"got {type(gradient).__name__}") from None
     if gradient.shape != t.shape:
         raise RuntimeError(
             f"{where}: gradient has shape {gradient.shape} but the tensor has shape {t.shape}; "
@@ -464,6 +601,21 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
             f"x.requires_grad_()), and do not compute the loss inside no_grad().")
     seed = _seed(tensor, gradient, "backward")
     run_backward([tensor], [seed], retain_graph or create_graph, create_graph)
+
+
+def _tensor_list(xs, what):
+    from .tensor import Tensor
+    if isinstance(xs, Tensor):
+        return [xs]
+    try:
+        xs = list(xs)
+    except TypeError:
+        xs = [xs]
+    for x in xs:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"grad: {what} must be Tensors (or a sequence of Tensors), got "
+                            f"{type(x).__name__}")
+    return xs
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None,
@@ -502,9 +654,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
     (0.786448, -0.726862)
     """
     from .tensor import Tensor
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
+    outputs = _tensor_list(outputs, "outputs")
+    inputs = _tensor_list(inputs, "inputs")
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, (Tensor, np.ndarray)):
@@ -518,7 +669,9 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
                 f"any tensor with requires_grad=True.")
     for i, x in enumerate(inputs):
         if not x._requires_grad:
-            raise RuntimeError(f"grad: input {i} (shape {x.shape}) does not require grad.")
+            why = (f"it is {x.dtype}, and integer/bool tensors have no gradient"
+                   if x.dtype.kind != "f" else "create it with requires_grad=True")
+            raise RuntimeError(f"grad: input {i} (shape {x.shape}) does not require grad ({why}).")
     seeds = [_seed(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
     if retain_graph is None:
         retain_graph = create_graph

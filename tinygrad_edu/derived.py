@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 
 from . import ops
-from .autograd import broadcast_error, composite
+from .autograd import _renamed, axis_message, broadcast_error, composite, tagged_error
 from .tensor import Tensor, _raw
 
 __all__ = [
@@ -77,8 +77,14 @@ def sub(a, b):
 
 @composite
 def div(a, b):
-    """a / b, as a * b^(-1)."""
-    return a * ops.Pow.apply(_as_tensor(b, a), exponent=-1)
+    """a / b, as a * b^(-1).  Integers divide to floats, as in NumPy."""
+    b = _as_tensor(b, a)
+    try:
+        return a * ops.Pow.apply(b, exponent=-1)
+    except ValueError:
+        if b._data.dtype.kind == "f":
+            raise
+        return a * ops.Pow.apply(astype(b, np.float64), exponent=-1)  # int ** -1 is refused
 
 
 def pow(x, exponent):
@@ -90,7 +96,10 @@ def pow(x, exponent):
     if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
         return ops.Pow.apply(x, exponent=exponent)
     exponent = _as_tensor(exponent, x)
-    return exp(exponent * log(x))
+    try:
+        return exp(log(x) * exponent)
+    except (ValueError, TypeError) as e:
+        raise _renamed(e, "pow") from None
 
 
 def sqrt(x):
@@ -101,7 +110,10 @@ def sqrt(x):
 @composite
 def abs(x):
     """|x|, as x * sign(x) (so abs'(0) = 0)."""
-    return x * _const(np.sign(x._data), x)
+    try:
+        return x * _const(np.sign(x._data), x)
+    except TypeError:  # bool has no sign; |b| = b
+        return Tensor._make(np.abs(x._data), False, None)
 
 
 # --------------------------------------------------------------- reductions ---
@@ -138,7 +150,7 @@ def sum_to(x, shape):
 
 
 def _count(x, axis):
-    if axis is None:
+    if axis is None or x.ndim == 0:
         return x.size
     axes = axis if isinstance(axis, tuple) else (axis,)
     return int(np.prod([x.shape[a] for a in axes]))
@@ -216,20 +228,33 @@ def sigmoid(x):
     return ops.Where.apply(r, e * r, cond=pos)
 
 
+def _shift(x, axis, op):
+    """max(x) over ``axis`` (keepdims), for the stable exp-sums; a clear error otherwise."""
+    try:
+        return np.max(x._data, axis=axis, keepdims=True)
+    except np.exceptions.AxisError:
+        raise tagged_error(np.exceptions.AxisError, axis_message(op, axis, x.shape), op) from None
+    except (ValueError, TypeError) as e:
+        if x.size == 0:
+            raise tagged_error(ValueError, f"{op}: cannot reduce an empty axis (tensor shape "
+                                           f"{x.shape}, axis {axis})", op) from None
+        raise tagged_error(e, f"{op}: {e} (tensor shape {x.shape}, axis {axis})", op) from None
+
+
 @composite
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over ``axis``, stable: the max is subtracted first."""
     axis = _axis_arg(axis)
-    m = np.max(x._data, axis=axis, keepdims=True)
+    m = _shift(x, axis, "logsumexp")
     m = np.where(np.isfinite(m), m, 0)                        # all -inf: nothing to shift
     out = log(sum(exp(x - _const(m, x)), axis, keepdims=True)) + _const(m, x)
-    return out if keepdims else out.reshape(np.squeeze(m, axis=axis).shape)
+    return out if keepdims else out.reshape(np.sum(m, axis=axis).shape)
 
 
 @composite
 def log_softmax(x, axis=-1):
     """x - logsumexp(x), the log of softmax, stable for large |x|."""
-    m = np.max(x._data, axis=axis, keepdims=True)
+    m = _shift(x, axis, "log_softmax")
     shifted = x - _const(np.where(np.isfinite(m), m, 0), x)
     return shifted - log(sum(exp(shifted), axis, keepdims=True))
 
@@ -237,7 +262,7 @@ def log_softmax(x, axis=-1):
 @composite
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along ``axis``, with the max subtracted first."""
-    m = np.max(x._data, axis=axis, keepdims=True)
+    m = _shift(x, axis, "softmax")
     e = exp(x - _const(np.where(np.isfinite(m), m, 0), x))
     return e / sum(e, axis, keepdims=True)
 
@@ -282,7 +307,11 @@ def maximum(a, b):
     """Elementwise maximum; at ties each side gets half of the gradient."""
     a = _as_tensor(a)
     b = _as_tensor(b, a)
-    gt, lt = a._data > b._data, a._data < b._data
+    try:
+        gt, lt = a._data > b._data, a._data < b._data
+    except ValueError:
+        raise tagged_error(ValueError, broadcast_error("maximum", a.shape, b.shape),
+                           "maximum") from None
     tie = (a + b) * 0.5
     return where(gt, a, where(lt, b, tie))
 
@@ -368,6 +397,10 @@ def permute(x, *axes):
 def swapaxes(x, axis1, axis2):
     """Exchange two axes."""
     axes = list(range(x.ndim))
+    for a in (axis1, axis2):
+        if not -x.ndim <= a < x.ndim:
+            raise tagged_error(np.exceptions.AxisError, axis_message("swapaxes", a, x.shape),
+                               "swapaxes")
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, *axes)
 
@@ -385,6 +418,10 @@ def flatten(x, start_dim=0, end_dim=-1):
     """Merge axes ``start_dim..end_dim`` into one (all of them by default, as ``np.ravel``)."""
     if x.ndim == 0:
         return x.reshape(1)
+    for a in (start_dim, end_dim):
+        if not -x.ndim <= a < x.ndim:
+            raise tagged_error(np.exceptions.AxisError, axis_message("flatten", a, x.shape),
+                               "flatten")
     s, e = start_dim % x.ndim, end_dim % x.ndim
     return x.reshape(x.shape[:s] + (-1,) + x.shape[e + 1:])
 
@@ -402,12 +439,24 @@ def squeeze(x, axis=None):
 
 def unsqueeze(x, axis):
     """Insert an axis of size 1 at ``axis``."""
-    return x.reshape(np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
+    try:
+        shape = np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape
+    except np.exceptions.AxisError:
+        raise tagged_error(np.exceptions.AxisError, axis_message("unsqueeze", axis, x.shape + (1,)),
+                           "unsqueeze") from None
+    return x.reshape(shape)
 
 
 def astype(x, dtype):
     """Convert to ``dtype`` (float -> float keeps the gradient)."""
-    dtype = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind not in "fiub":
+        raise TypeError(f"astype: {dtype!r} is not a supported dtype; use a float, int or bool "
+                        f"dtype such as 'float32', 'float64', 'int64' or 'bool'")
+    dtype = dt
     if dtype == x.dtype:
         return x
     return ops.Cast.apply(x, dtype=dtype)

@@ -78,6 +78,7 @@ class Pow(Function):
 class Exp(Function):
     """e^x.   d/dx = e^x, which is the output itself."""
     needs_input_values = False
+    needs_output_value = True
 
     def forward(self, x):
         return np.exp(x)
@@ -100,6 +101,7 @@ class Log(Function):
 class Tanh(Function):
     """tanh(x).   d/dx = 1 - tanh(x)^2."""
     needs_input_values = False
+    needs_output_value = True
 
     def forward(self, x):
         return np.tanh(x)
@@ -150,13 +152,19 @@ class MatMul(Function):
             return (f"matmul: shapes {sa} and {sb} are not aligned: {sa[-1]} (dim {len(sa) - 1} of "
                     f"the first) != {sb[-2]} (dim {len(sb) - 2} of the second). The inner sizes must "
                     f"match; transpose an operand (x.T) or check the layer sizes.")
-        return broadcast_error("matmul (batch dimensions)", sa[:-2], sb[:-2])
+        for axis in range(-3, -max(len(sa), len(sb)) - 1, -1):
+            na = sa[axis] if len(sa) >= -axis else 1
+            nb = sb[axis] if len(sb) >= -axis else 1
+            if 1 != na != nb != 1:
+                return (f"matmul: the batch dimensions of shapes {sa} and {sb} cannot be broadcast "
+                        f"together: axis {axis} has sizes {na} and {nb} (sizes must be equal or 1)")
+        return f"matmul: shapes {sa} and {sb}: {err}"
 
 
 # --------------------------------------------------------------- reductions ----
 def _keepdims_shape(shape, axis):
     """Shape of a reduction over ``axis`` with keepdims=True."""
-    if axis is None:
+    if axis is None or not shape:  # NumPy lets a 0-d array be reduced over axis 0 / -1
         return (1,) * len(shape)
     axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
@@ -218,9 +226,21 @@ class Transpose(Function):
         return grad.transpose(*np.argsort(self.axes).tolist())
 
 
-class Expand(_Broadcasting):
+class Expand(Function):
     """Broadcast to ``shape``.   The gradient is summed back (``sum_to``)."""
     needs_input_values = False
+
+    @classmethod
+    def describe_error(cls, shapes, kwargs, err):
+        src, shape = shapes[0], tuple(kwargs.get("shape", ()))
+        msg = f"expand: cannot broadcast a tensor of shape {src} to shape {shape}"
+        if len(src) > len(shape):
+            return f"{msg}: the target has fewer axes"
+        for axis in range(-1, -len(src) - 1, -1):
+            if src[axis] not in (1, shape[axis]):
+                return (f"{msg}: axis {axis} has size {src[axis]} (it must be 1 or "
+                        f"{shape[axis]})")
+        return f"{msg} ({err})"
 
     def forward(self, x, shape):
         return np.broadcast_to(x, shape)
@@ -291,8 +311,14 @@ class Cat(Function):
 
     @classmethod
     def describe_error(cls, shapes, kwargs, err):
-        return (f"cat: cannot concatenate shapes {', '.join(map(str, shapes))} along axis "
-                f"{kwargs.get('axis', 0)}: all other axes must have the same size ({err})")
+        axis, shown = kwargs.get("axis", 0), ", ".join(map(str, shapes))
+        if isinstance(err, np.exceptions.AxisError):
+            return f"cat: axis {axis} is out of range for tensors of shapes {shown}"
+        if len({len(s) for s in shapes}) > 1:
+            return (f"cat: cannot concatenate shapes {shown}: all tensors must have the same "
+                    f"number of axes")
+        return (f"cat: cannot concatenate shapes {shown} along axis {axis}: all other axes must "
+                f"have the same size")
 
 
 class Cast(Function):

@@ -10,6 +10,7 @@ in ``autograd.py``.
 from __future__ import annotations
 
 import numbers
+import operator
 
 import numpy as np
 
@@ -22,11 +23,17 @@ _FLOAT32 = np.dtype(np.float32)
 _SUPPORTED_KINDS = "fiub"  # float, signed/unsigned int, bool
 
 
-def _shape_arg(shape):
+def _shape_arg(shape, op="Tensor"):
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return tuple(int(n) for n in shape)
+    try:
+        shape = tuple(operator.index(n) for n in shape)
+    except TypeError:
+        raise TypeError(f"{op}: a shape is made of integers, got {tuple(shape)!r}") from None
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{op}: negative size in shape {shape}")
+    return shape
 
 
 class Tensor:
@@ -56,21 +63,28 @@ class Tensor:
     """
 
     __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_version", "_retain_grad",
-                 "__weakref__")
+                 "_grad_version", "__weakref__")
     # Make NumPy hand ``ndarray <op> Tensor`` to our reflected operators.
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
             data = data._data
-        if dtype is not None:
-            arr = np.array(data, dtype=np.dtype(dtype))
-        elif isinstance(data, (np.ndarray, np.generic)):
-            arr = np.array(data)
-        else:
-            arr = np.array(data)
-            if arr.dtype.kind != "b":
-                arr = arr.astype(_FLOAT32)
+        try:
+            if dtype is not None:
+                arr = np.array(data, dtype=np.dtype(dtype))
+            elif isinstance(data, (np.ndarray, np.generic)):
+                arr = np.array(data)
+            else:
+                arr = np.array(data)
+                if arr.dtype.kind in "iuf":  # Python numbers and lists: float32
+                    arr = arr.astype(_FLOAT32)
+        except (ValueError, TypeError) as e:
+            why = ("the nested lists have different lengths; a tensor must be rectangular"
+                   if "inhomogeneous" in str(e) else e)
+            given = f" with dtype={dtype!r}" if dtype is not None else ""
+            raise type(e)(f"Tensor: cannot make a tensor from {type(data).__name__} "
+                          f"{_short(data)}{given}: {why}") from None
         if arr.dtype.kind not in _SUPPORTED_KINDS:
             raise TypeError(f"Tensor: unsupported dtype {arr.dtype}; use a float, int or bool dtype "
                             f"(e.g. dtype='float32').")
@@ -117,7 +131,12 @@ class Tensor:
                     (kind == "b" and isinstance(other, bool)):
                 return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
             return Tensor._make(np.asarray(other, dtype=_FLOAT32), False, None)
-        return Tensor(other)
+        try:
+            return Tensor(other)
+        except (TypeError, ValueError):
+            raise TypeError(f"unsupported operand: a Tensor cannot be combined with "
+                            f"{type(other).__name__} {_short(other)}; use a number, a list, an "
+                            f"np.ndarray or a Tensor") from None
 
     # ------------------------------------------------------------ attributes --
     @property
@@ -129,6 +148,7 @@ class Tensor:
     def data(self, value):
         self._data = np.asarray(value._data if isinstance(value, Tensor) else value)
         self._version += 1
+        autograd.note_write(self)
 
     @property
     def requires_grad(self) -> bool:
@@ -285,12 +305,12 @@ class Tensor:
     @staticmethod
     def zeros(*shape, dtype="float32", requires_grad=False):
         """A tensor of zeros.  ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``."""
-        return Tensor(np.zeros(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad)
+        return Tensor(np.zeros(_shape_arg(shape, "zeros"), dtype=dtype), requires_grad=requires_grad)
 
     @staticmethod
     def ones(*shape, dtype="float32", requires_grad=False):
         """A tensor of ones."""
-        return Tensor(np.ones(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad)
+        return Tensor(np.ones(_shape_arg(shape, "ones"), dtype=dtype), requires_grad=requires_grad)
 
     @staticmethod
     def full(shape, fill_value, dtype="float32", requires_grad=False):
@@ -301,19 +321,19 @@ class Tensor:
     @staticmethod
     def randn(*shape, dtype="float32", requires_grad=False):
         """Standard normal samples from the global generator (see ``manual_seed``)."""
-        data = get_rng().standard_normal(_shape_arg(shape)).astype(dtype)
+        data = get_rng().standard_normal(_shape_arg(shape, "randn")).astype(dtype)
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def rand(*shape, dtype="float32", requires_grad=False):
         """Uniform samples on [0, 1) from the global generator."""
-        data = get_rng().random(_shape_arg(shape)).astype(dtype)
+        data = get_rng().random(_shape_arg(shape, "rand")).astype(dtype)
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def uniform(*shape, low=0.0, high=1.0, dtype="float32", requires_grad=False):
         """Uniform samples on [low, high) from the global generator."""
-        data = get_rng().uniform(low, high, _shape_arg(shape)).astype(dtype)
+        data = get_rng().uniform(low, high, _shape_arg(shape, "uniform")).astype(dtype)
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
@@ -423,11 +443,12 @@ class Tensor:
         if autograd._grad_enabled and (self._requires_grad or other._requires_grad):
             if self._requires_grad and self._ctx is None:
                 raise RuntimeError(
-                    f"in-place {op.__name__}: a leaf tensor that requires grad (shape {self.shape}) "
+                    f"{_INPLACE[op.__name__]}: a leaf tensor that requires grad (shape {self.shape}) "
                     f"cannot be modified in place while recording, because its gradient is computed "
                     f"from it. Use 'with no_grad():' for parameter updates (as optimizers do), or an "
                     f"out-of-place op 'x = x + y'.")
             old = Tensor._make(self._data.copy(), self._requires_grad, self._ctx)
+            old._version = self._version  # ``old`` stands for self as its producer left it
             new = op(old, other)
             self._store(new, op)
             self._ctx, self._requires_grad = new._ctx, True
@@ -435,17 +456,18 @@ class Tensor:
         else:
             self._store(op(self.detach(), other), op)
         self._version += 1
+        autograd.note_write(self, self._data)  # views of this memory are changed too
         return self
 
     def _store(self, new, op):
         """Write ``new`` into this tensor's array, with NumPy's in-place casting rules."""
         if new.shape != self.shape:
-            raise ValueError(f"in-place {op.__name__}: the result has shape {new.shape} but the "
+            raise ValueError(f"{_INPLACE[op.__name__]}: the result has shape {new.shape} but the "
                              f"tensor has shape {self.shape}; in-place ops cannot change the shape.")
         try:
             np.copyto(self._data, new._data, casting="same_kind")
         except TypeError:
-            raise TypeError(f"in-place {op.__name__}: cannot store a {new.dtype} result in a "
+            raise TypeError(f"{_INPLACE[op.__name__]}: cannot store a {new.dtype} result in a "
                             f"{self.dtype} tensor; use an out-of-place op (x = x + y) or convert "
                             f"first (x.float()).") from None
 
@@ -466,15 +488,31 @@ class Tensor:
         if autograd._grad_enabled and (self._requires_grad or
                                        (isinstance(value, Tensor) and value._requires_grad)):
             raise RuntimeError(
-                f"__setitem__: cannot assign into a tensor of shape {self.shape} while recording "
-                f"gradients; build the result out of place (tinygrad_edu.where or cat), or assign "
-                f"inside no_grad().")
+                f"setitem (x[index] = value): cannot assign into a tensor of shape {self.shape} "
+                f"while recording gradients; build the result out of place (tinygrad_edu.where "
+                f"or cat), or assign inside no_grad().")
+        index = _index_arg(index)
         try:
-            self._data[_index_arg(index)] = _raw(value)
+            self._data[index] = _raw(value)
         except (ValueError, IndexError, TypeError) as e:
-            raise type(e)(f"__setitem__: {e} (tensor shape {self.shape}, value shape "
+            raise type(e)(f"setitem (x[index] = value): {e} (tensor shape {self.shape}, value shape "
                           f"{np.shape(_raw(value))})") from None
         self._version += 1
+        try:  # a view for basic indices: only those bytes changed
+            region = self._data[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+        except IndexError:
+            region = self._data
+        autograd.note_write(self, self._data if region.base is None else region)
+
+
+_INPLACE = {"__add__": "in-place add (x += y)", "__sub__": "in-place sub (x -= y)",
+            "__mul__": "in-place mul (x *= y)", "__truediv__": "in-place div (x /= y)"}
+
+
+def _short(x):
+    """A short repr for error messages."""
+    r = repr(x)
+    return r if len(r) <= 40 else r[:37] + "..."
 
 
 def _raw(x):
