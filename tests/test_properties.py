@@ -710,30 +710,19 @@ def test_broadcasting_law_covers_the_broadcasting_primitives():
     assert needed <= covered, needed - covered
 
 
-# ================================================================ known bugs ===
-@pytest.mark.xfail(strict=True, reason="binary_cross_entropy_with_logits: d/dz at z == 0 is -y/m "
-                   "instead of (0.5 - y)/m: relu'(0) = 0 and abs'(0) = 0 drop both halves of the "
-                   "kink, which cancel in the true (smooth) function. Reported to the lead.")
+# ======================================================= fixed bugs, kept as regressions ===
 def test_bce_with_logits_at_zero():
     z = Tensor([0.0, 0.0], requires_grad=True, dtype="float64")
     y = Tensor([1.0, 0.0], dtype="float64")
     assert gradcheck(lambda z: F.binary_cross_entropy_with_logits(z, y), z)
 
 
-@pytest.mark.xfail(strict=True, reason="cross_entropy detaches probability targets (labels.numpy()), "
-                   "so a target with requires_grad=True silently gets a zero gradient, unlike "
-                   "categorical_cross_entropy and mse_loss. Reported to the lead.")
 def test_cross_entropy_target_gradient():
     logits = Tensor([[0.2, -0.4, 1.0]], dtype="float64")
     target = Tensor([[0.1, 0.3, 0.6]], requires_grad=True, dtype="float64")
     assert gradcheck(lambda t: F.cross_entropy(logits, t), target)
 
 
-@pytest.mark.xfail(strict=True, raises=(ZeroDivisionError, IndexError),
-                   reason="NumPy accepts axis=0 / -1 for a reduction of a 0-d array, and so do our "
-                   "forwards, but ops._keepdims_shape divides by len(shape) == 0 in the backward of "
-                   "Sum/Max (ZeroDivisionError) and derived._count raises a bare IndexError for "
-                   "mean. Reported to the lead.")
 @pytest.mark.parametrize("reduce", ["sum", "max", "mean", "logsumexp", "softmax"])
 def test_reducing_a_0d_tensor_over_axis_0(reduce):
     x = Tensor(2.0, requires_grad=True, dtype="float64")

@@ -733,12 +733,15 @@ def plot_layer_graph(path, m=5, n_in=2, n_out=4):
     return str(viz.save_graph(A, path=path, collapse="op", max_values=2))
 
 
-def plot_network_graphs(model, X, y, forward_path, backward_path, collapse="op"):
+def plot_network_graphs(model, X, y, forward_path, backward_path, collapse="module"):
     """Figure 9: the forward and the backward graph of the real network on a batch.
 
     One training step's graphs (``viz.training_step_graphs``): forward with
     every tensor's gradient, then the backward graph coloured by gradient size.
-    The model's parameters are not changed (no optimizer step).
+    ``collapse='module'`` draws each Dense layer as one box, like the
+    article's figure (A[l-1] -> layer l -> A[l] forward, dA/dW/db back);
+    ``'op'`` or ``None`` show the primitives inside.  The model's parameters
+    are not changed (no optimizer step).
     """
     from . import viz
     from .nn import functional as F

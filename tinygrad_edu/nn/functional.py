@@ -80,12 +80,18 @@ def binary_cross_entropy(p, y, eps=EPSILON):
 
 @composite
 def binary_cross_entropy_with_logits(z, y):
-    """BCE on logits z (before the sigmoid), in the stable form max(z, 0) - z y + log(1 + e^-|z|).
+    """BCE on logits z (before the sigmoid): mean(softplus(z) - z y).
 
-    Exact for any z: no clipping is needed.
+    softplus(z) = log(1 + e^z) is evaluated as z + log(1 + e^-z) for z >= 0 and
+    log(1 + e^z) for z < 0, so ``exp`` never sees a positive argument.  Both
+    branches are smooth and agree at 0, so the derived gradient is
+    (sigmoid(z) - y) / m everywhere, z = 0 included.  No clipping is needed.
     """
     y = align_target(z, y, "binary_cross_entropy_with_logits")
-    return D.mean(D.relu(z) - z * y + D.log(D.exp(D.abs(z) * -1) + 1))
+    pos = z.data >= 0
+    log1p_exp = D.log(D.exp(z * Tensor._const(np.where(pos, -1, 1), z)) + 1)   # log(1 + e^-|z|)
+    softplus = D.where(pos, z + log1p_exp, log1p_exp)
+    return D.mean(softplus - z * y)
 
 
 @composite
@@ -113,7 +119,8 @@ def cross_entropy(logits, labels, axis=-1):
             raise ValueError(f"cross_entropy: labels must be in [0, {logits.shape[1] - 1}], got "
                              f"values from {raw.min()} to {raw.max()}")
         return D.mean(logp[np.arange(raw.shape[0]), raw]) * -1
-    target = align_target(logits, raw.astype(logits.dtype), "cross_entropy")
+    target = align_target(logits, labels if isinstance(labels, Tensor) else raw.astype(logits.dtype),
+                          "cross_entropy")                  # a Tensor target keeps its graph
     return D.mean(D.sum(target * logp, axis=axis)) * -1
 
 

@@ -1,0 +1,187 @@
+"""Primitive ops: forward values against NumPy, gradients against finite differences (float64).
+
+The property suite (test_properties.py) adds hypothesis-generated shapes; this
+file pins down the cases that matter by name: broadcasting in every binary op,
+reductions over each axis with and without keepdims, indexing, matmul shapes.
+"""
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, ops
+from tinygrad_edu.testing import gradcheck, gradgradcheck
+
+RNG = np.random.default_rng(0)
+
+
+def leaf(*shape, low=None):
+    data = RNG.standard_normal(shape)
+    if low is not None:
+        data = low + np.abs(data)
+    return Tensor(data, requires_grad=True)
+
+
+def check(fn, *inputs):
+    assert gradcheck(fn, inputs)
+
+
+# --------------------------------------------------------------- forward values
+def test_forward_values_match_numpy():
+    a, b = RNG.standard_normal((3, 4)), RNG.standard_normal((4,))
+    p = np.abs(a) + 0.1
+    A, B, P = Tensor(a), Tensor(b), Tensor(p)
+    cases = [
+        (ops.Add.apply(A, B), a + b), (ops.Mul.apply(A, B), a * b),
+        (ops.Pow.apply(P, exponent=1.5), p ** 1.5), (ops.Exp.apply(A), np.exp(a)),
+        (ops.Log.apply(P), np.log(p)), (ops.Tanh.apply(A), np.tanh(a)),
+        (ops.Where.apply(A, B, cond=a > 0), np.where(a > 0, a, b)),
+        (ops.MatMul.apply(A, Tensor(a.T)), a @ a.T),
+        (ops.Sum.apply(A, axis=1), a.sum(1)), (ops.Sum.apply(A, axis=0, keepdims=True), a.sum(0, keepdims=True)),
+        (ops.Max.apply(A, axis=None), a.max()), (ops.Max.apply(A, axis=-1, keepdims=True), a.max(-1, keepdims=True)),
+        (ops.Reshape.apply(A, shape=(2, 6)), a.reshape(2, 6)), (ops.Transpose.apply(A), a.T),
+        (ops.Expand.apply(B, shape=(2, 3, 4)), np.broadcast_to(b, (2, 3, 4))),
+        (ops.GetItem.apply(A, index=(slice(1, 3), [0, 0, 2])), a[1:3, [0, 0, 2]]),
+        (ops.Cat.apply(A, A, axis=1), np.concatenate([a, a], 1)),
+        (ops.Cast.apply(A, dtype=np.float32), a.astype(np.float32)),
+    ]
+    for got, want in cases:
+        assert isinstance(got.data, np.ndarray)
+        assert got.shape == np.shape(want)
+        np.testing.assert_allclose(got.data, want, rtol=1e-12)
+    z = np.zeros((3, 4))
+    np.add.at(z, (slice(1, 3), [0, 0, 2]), 1.0)
+    np.testing.assert_array_equal(
+        ops.ScatterAdd.apply(Tensor(np.ones((2, 3))), index=(slice(1, 3), [0, 0, 2]), shape=(3, 4)).data, z)
+
+
+def test_float32_stays_float32():
+    x = Tensor(RNG.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    y = ((x * 2 + 1) ** 2).exp().log().tanh().sum(axis=0).max()
+    y.backward()
+    assert y.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+# -------------------------------------------------------------- broadcasting
+BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1)),
+                   ((), (2, 3)), ((4,), (2, 3, 4))]
+
+
+@pytest.mark.parametrize("sa,sb", BROADCAST_PAIRS)
+@pytest.mark.parametrize("op", ["add", "mul", "sub", "div", "where", "maximum"])
+def test_binary_op_gradients_with_broadcasting(op, sa, sb):
+    a, b = leaf(*sa), leaf(*sb, low=0.5)
+    cond = RNG.random(np.broadcast_shapes(sa, sb)) > 0.5
+    fns = {"add": lambda x, y: x + y, "mul": lambda x, y: x * y, "sub": lambda x, y: x - y,
+           "div": lambda x, y: x / y, "where": lambda x, y: tg.where(cond, x, y),
+           "maximum": lambda x, y: tg.maximum(x, y)}
+    check(fns[op], a, b)
+
+
+# ------------------------------------------------------------------ unary
+@pytest.mark.parametrize("fn,low", [
+    (lambda x: x ** 3, None), (lambda x: x ** -1.5, 0.5), (lambda x: x.exp(), None),
+    (lambda x: x.log(), 0.1), (lambda x: x.tanh(), None),
+])
+def test_unary_gradients(fn, low):
+    check(fn, leaf(3, 2, low=low))
+
+
+def test_cast_gradient_is_cast_back():
+    x = leaf(3, 2)
+    y = x.astype("float32")
+    assert y.dtype == np.float32 and y.requires_grad
+    (y * Tensor(np.arange(6.0).reshape(3, 2), dtype="float32")).sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad.data, np.arange(6.0).reshape(3, 2))
+
+
+# --------------------------------------------------------------- reductions
+@pytest.mark.parametrize("axis", [None, 0, 1, 2, -1, (0, 2)])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("op", ["sum", "max", "mean", "min", "var"])
+def test_reduction_gradients_over_each_axis(op, axis, keepdims):
+    x = leaf(2, 3, 4)
+    check(lambda t: getattr(t, op)(axis=axis, keepdims=keepdims), x)
+
+
+def test_max_splits_ties_evenly():
+    x = Tensor([1.0, 3.0, 3.0, 2.0], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_allclose(x.grad.data, [0, 0.5, 0.5, 0])
+    y = Tensor([[2.0, 2.0], [1.0, 5.0]], requires_grad=True)
+    y.min(axis=1).sum().backward()
+    np.testing.assert_allclose(y.grad.data, [[0.5, 0.5], [1, 0]])
+
+
+# ----------------------------------------------------------------- shapes
+@pytest.mark.parametrize("fn", [
+    lambda x: x.reshape(4, 6), lambda x: x.reshape(-1), lambda x: x.T, lambda x: x.transpose(1, 0, 2),
+    lambda x: x.permute(2, 0, 1), lambda x: x.flatten(), lambda x: x.flatten(1),
+    lambda x: x.unsqueeze(1).expand(2, 5, 3, 4), lambda x: x[:, :1].squeeze(1),
+    lambda x: x.broadcast_to((2, 2, 3, 4)), lambda x: x.swapaxes(0, 2), lambda x: x.mT,
+])
+def test_shape_op_gradients(fn):
+    check(fn, leaf(2, 3, 4))
+
+
+@pytest.mark.parametrize("index", [
+    0, -1, (slice(None), 1), (slice(0, 2), slice(None), slice(None, None, 2)), (Ellipsis, 0),
+    ([0, 0, 1],), (slice(None), [2, 0, 2]), (np.array([[0, 1], [1, 1]]),), None,
+    (slice(None), np.array([True, False, True])),
+])
+def test_indexing_gradients(index):
+    check(lambda x: x[index], leaf(2, 3, 4))
+
+
+def test_boolean_mask_gradient():
+    x = leaf(3, 4)
+    mask = x.data > 0
+    check(lambda t: t[mask], x)
+
+
+def test_repeated_integer_index_accumulates():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 0, 2]].sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3, 0, 1])
+
+
+def test_cat_and_stack_gradients():
+    a, b, c = leaf(2, 3), leaf(4, 3), leaf(2, 3)
+    check(lambda x, y: tg.cat([x, y], axis=0), a, b)
+    check(lambda x, y: tg.cat([x, y], axis=-1), a, c)
+    check(lambda x, y: tg.stack([x, y], axis=1), a, c)
+
+
+# ------------------------------------------------------------------ matmul
+@pytest.mark.parametrize("sa,sb", [
+    ((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
+    ((2, 1, 3, 4), (5, 4, 2)), ((4,), (2, 4, 3)), ((2, 3, 4), (4,)),
+])
+def test_matmul_shapes_forward_and_gradient(sa, sb):
+    a, b = leaf(*sa), leaf(*sb)
+    got = a @ b
+    np.testing.assert_allclose(got.data, a.data @ b.data, rtol=1e-12)
+    check(lambda x, y: x @ y, a, b)
+
+
+# ----------------------------------------------------------------- second order
+@pytest.mark.parametrize("fn,shapes,low", [
+    (lambda x, y: x * y, [(3, 1), (1, 4)], None),
+    (lambda x, y: (x @ y).tanh(), [(3, 4), (4, 2)], None),
+    (lambda x: x.exp(), [(2, 3)], None),
+    (lambda x: x.log(), [(2, 3)], 0.5),
+    (lambda x: x ** 2.5, [(2, 3)], 0.5),
+    (lambda x: (x[:, [0, 0, 2]] ** 2).sum(axis=1), [(2, 3)], None),
+    (lambda x, y: tg.where(x.data > 0, x * x, y ** 3), [(2, 3), (3,)], None),
+    (lambda x: x.transpose().reshape(-1).expand(2, 6) ** 3, [(2, 3)], None),
+    (lambda x, y: tg.cat([x, y], axis=0) ** 2, [(2, 3), (1, 3)], None),
+])
+def test_second_order_representative(fn, shapes, low):
+    assert gradgradcheck(fn, [leaf(*s, low=low) for s in shapes])
+
+
+def test_every_primitive_is_covered_here():
+    """Adding a primitive means adding it to the forward-value table above."""
+    covered = {"Add", "Mul", "Pow", "Exp", "Log", "Tanh", "Where", "MatMul", "Sum", "Max",
+               "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast"}
+    assert {p.__name__ for p in ops.PRIMITIVES} == covered
