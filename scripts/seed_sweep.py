@@ -37,7 +37,7 @@ def article_data():
 
 def run_seed(args):
     """Train one seed; returns a dict of results (runs in a worker process)."""
-    seed, kernel_init, bias, optimizer, epochs = args
+    seed, kernel_init, bias, optimizer, epochs, act = args
     import numpy as np
     import tinygrad_edu as tg
     from tinygrad_edu.nn import Sequential, Dense, init
@@ -49,17 +49,17 @@ def run_seed(args):
     # The article's snippet, line for line (initialisers are Keras' defaults
     # unless --init / --bias change them).
     model = Sequential()
-    model.add(Dense(4, input_dim=2, activation='relu', **kw))
-    model.add(Dense(6, activation='relu', **kw))
-    model.add(Dense(6, activation='relu', **kw))
-    model.add(Dense(4, activation='relu', **kw))
+    model.add(Dense(4, input_dim=2, activation=act, **kw))
+    model.add(Dense(6, activation=act, **kw))
+    model.add(Dense(6, activation=act, **kw))
+    model.add(Dense(4, activation=act, **kw))
     model.add(Dense(1, activation='sigmoid', **kw))
     model.compile(loss='binary_crossentropy', optimizer=optimizer, metrics=['accuracy'])
     t0 = time.perf_counter()
     hist = model.fit(X_train, y_train, epochs=epochs, verbose=0)
     seconds = time.perf_counter() - t0
     test_loss, test_acc = model.evaluate(X_test, y_test)
-    # dead units: hidden ReLU units that output 0 for every training sample
+    # dead units: hidden units that output <= 0 for every training sample
     dead, a = [], tg.Tensor(X_train.astype(np.float32))
     with tg.no_grad():
         for layer in model.layers[:-1]:
@@ -71,8 +71,8 @@ def run_seed(args):
 
 
 def sweep(seeds, kernel_init="glorot_uniform", bias=0.0, optimizer="adam", epochs=50,
-          workers=None):
-    jobs = [(s, kernel_init, bias, optimizer, epochs) for s in seeds]
+          workers=None, activation="relu"):
+    jobs = [(s, kernel_init, bias, optimizer, epochs, activation) for s in seeds]
     workers = workers or min(len(jobs), os.cpu_count() or 1)
     if workers > 1:
         with mp.get_context("spawn").Pool(workers) as pool:
@@ -105,16 +105,18 @@ def main(argv=None):
                    help="kernel initializer (default glorot_uniform, Keras' default)")
     p.add_argument("--bias", type=float, default=0.0, help="constant initial bias (default 0)")
     p.add_argument("--optimizer", default="adam")
+    p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = p.parse_args(argv)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     t0 = time.perf_counter()
-    results = sweep(seeds, args.init, args.bias, args.optimizer, args.epochs, args.workers)
+    results = sweep(seeds, args.init, args.bias, args.optimizer, args.epochs, args.workers,
+                    args.activation)
     s = summarise(results)
     print(f"recipe: init={args.init} bias={args.bias} optimizer={args.optimizer} "
-          f"epochs={args.epochs}")
+          f"activation={args.activation} epochs={args.epochs}")
     print(table(results))
     print(f"\n{s['ok']}/{s['n']} seeds reach test accuracy >= 0.99; median test loss of those: "
           f"{s['median_test_loss_ok']:.4f}   ({time.perf_counter() - t0:.0f} s)")

@@ -329,3 +329,16 @@ def test_loss_registry():
         losses.sparse_categorical_crossentropy(p, np.array([1, 3]))
     mae = losses.mean_absolute_error(tg.Tensor([[1.0], [3.0]]), np.array([2.0, 2.0]))
     assert mae.item() == pytest.approx(1.0)
+
+
+def test_get_and_set_weights():
+    a, b = article_model(), article_model()
+    w = a.get_weights()
+    assert [x.shape for x in w][:2] == [(2, 4), (4,)] and len(w) == 10
+    b.set_weights(w)
+    assert all(np.array_equal(x, y) for x, y in zip(b.get_weights(), w))
+    with pytest.raises(ValueError, match="has 10 parameters"):
+        b.set_weights(w[:-1])
+    model = Sequential([Dense(3), Dense(1)])
+    model.build((None, 5))
+    assert model[0].kernel.shape == (5, 3) and model[1].kernel.shape == (3, 1)

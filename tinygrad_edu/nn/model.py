@@ -488,7 +488,12 @@ class Sequential(Model):
         return features
 
     def build(self, input_dim, rng=None):
-        """Build every unbuilt layer for inputs with ``input_dim`` features."""
+        """Build every unbuilt layer for inputs with ``input_dim`` features.
+
+        ``input_dim`` may also be a Keras input shape such as ``(None, 2)``.
+        """
+        if isinstance(input_dim, (tuple, list)):
+            input_dim = input_dim[-1]
         features = int(input_dim)
         for layer in self.layers:
             if getattr(layer, "built", True) is False:

@@ -253,6 +253,22 @@ class Module:
             np.copyto(p._data, arr, casting="unsafe")
             p._version += 1
 
+    def get_weights(self):
+        """Copies of the parameter arrays, in parameter order (Keras' ``get_weights``)."""
+        return [p.numpy().copy() for p in self.parameters()]
+
+    def set_weights(self, weights):
+        """Set the parameters from a list of arrays in parameter order (Keras' ``set_weights``).
+
+        The number of arrays and every shape are checked before anything changes.
+        """
+        names = [name for name, _ in self.named_parameters()]
+        weights = list(weights)
+        if len(weights) != len(names):
+            raise ValueError(f"set_weights: the model has {len(names)} parameters "
+                             f"({', '.join(names)}), got {len(weights)} arrays")
+        self.load_state_dict(dict(zip(names, weights)))
+
     def save_weights(self, path):
         """Write the parameters to ``path`` as ``.npz`` (names as keys), atomically."""
         from .. import io
