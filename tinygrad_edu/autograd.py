@@ -272,7 +272,14 @@ class Function:
         """Run the op on Tensors and record it in the graph when needed."""
         fn = cls()
         try:
-            data = fn.forward(*[t._data for t in inputs], **kwargs)
+            # Unpacking one or two inputs by hand saves building a list on
+            # every op; the general form handles Cat's many inputs.
+            if len(inputs) == 2:
+                data = fn.forward(inputs[0]._data, inputs[1]._data, **kwargs)
+            elif len(inputs) == 1:
+                data = fn.forward(inputs[0]._data, **kwargs)
+            else:
+                data = fn.forward(*[t._data for t in inputs], **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             raise _op_error(cls, inputs, kwargs, e) from None
         if type(data) is not np.ndarray:

@@ -143,9 +143,14 @@ def sum_to(x, shape):
     if x.shape == shape:
         return x
     lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
-                                      if n == 1 and x.shape[i + lead] != 1)
-    out = ops.Sum.apply(x, axis=axes, keepdims=True) if axes else x
+    kept = tuple(i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1)
+    if lead > 0 and not kept:
+        # Only leading axes were added (a bias broadcast over the batch): one
+        # Sum without keepdims has the right shape already, no Reshape needed.
+        out = ops.Sum.apply(x, axis=tuple(range(lead)))
+    else:
+        axes = tuple(range(lead)) + kept
+        out = ops.Sum.apply(x, axis=axes, keepdims=True) if axes else x
     return out.reshape(shape) if out.shape != shape else out
 
 

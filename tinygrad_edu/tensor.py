@@ -125,8 +125,12 @@ class Tensor:
         """
         if isinstance(other, Tensor):
             return other
+        kind = self._data.dtype.kind
+        if kind == "f" and (type(other) is float or type(other) is int):
+            # The commonest case (x * 0.5, 1 - x) first: the ABC checks below
+            # cost more than the rest of a small op.
+            return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
         if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
-            kind = self._data.dtype.kind
             if kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral)) or \
                     (kind == "b" and isinstance(other, bool)):
                 return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
@@ -210,7 +214,9 @@ class Tensor:
         """The last two axes swapped (a batch of matrices transposed)."""
         axes = list(range(self.ndim))
         axes[-2], axes[-1] = axes[-1], axes[-2]
-        return self.transpose(*axes)
+        # A valid permutation by construction, so transpose()'s argument checks
+        # are skipped: mT is on the hot path (every MatMul.backward uses it).
+        return _ops.Transpose.apply(self, axes=tuple(axes))
 
     def numpy(self) -> np.ndarray:
         """The data as an ``np.ndarray`` (shared, not copied)."""
