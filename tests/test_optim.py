@@ -202,3 +202,34 @@ def test_construction_styles_and_errors():
     with pytest.raises(ValueError, match=r"unknown optimizer 'adagrad'.*adam, adamax, rmsprop, sgd"):
         optim.get("adagrad")
     assert "Adam(lr=0.001" in repr(optim.Adam())
+
+
+@pytest.mark.parametrize("make", [lambda: optim.Adam(lr=0.01), lambda: optim.Adamax(),
+                                  lambda: optim.RMSprop(momentum=0.5),
+                                  lambda: optim.SGD(lr=0.1, momentum=0.9, weight_decay=0.01)])
+def test_fused_update_of_small_models_is_bitwise_the_per_parameter_update(make):
+    """Small models are updated on concatenated arrays; the result must not change."""
+    rng = np.random.default_rng(0)
+    shapes = [(2, 4), (4,), (4, 6), (6,), (6, 1), (1,)]
+    init = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    fused, single = [param(w) for w in init], [param(w) for w in init]
+    opt_f, opt_s = make().add_params(fused), make()
+    opt_s.FUSE_MAX = 0
+    opt_s.add_params(single)
+    assert opt_f._flat is not None and opt_s._flat is None
+    for _ in range(4):
+        for a, b in zip(fused, single):
+            g = rng.standard_normal(a.shape).astype(np.float32)
+            set_grad(a, g)
+            set_grad(b, g)
+        opt_f.step()
+        opt_s.step()
+    for a, b in zip(fused, single):
+        assert np.array_equal(a.numpy(), b.numpy()) and a._version == b._version == 4
+    sf, ss = opt_f.state_dict(), opt_s.state_dict()
+    assert sf.keys() == ss.keys() and all(np.array_equal(sf[k], ss[k]) for k in sf)
+    opt_s.load_state_dict(sf)                     # state views stay views after a load
+    if opt_f._flat:
+        slot = opt_f.slots[0]
+        opt_f.load_state_dict({k: v * 0 for k, v in sf.items()})
+        assert not opt_f._flat[slot].any() and opt_f.state[1][slot].base is opt_f._flat[slot]
