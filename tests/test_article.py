@@ -29,6 +29,16 @@ def test_model_is_the_articles():
     assert model.count_params() == 117
 
 
+def test_one_seed_drives_the_whole_run():
+    def run(seed):
+        model, history, data = article.train_article_model(seed, epochs=1)
+        return history.history["loss"][0], data[0], model.parameters()[0].numpy()
+
+    (l1, X1, w1), (l2, X2, w2), (l3, X3, w3) = run(5), run(5), run(6)
+    assert l1 == l2 and np.array_equal(X1, X2) and np.array_equal(w1, w2)
+    assert l1 != l3 and not np.array_equal(X1, X3) and not np.array_equal(w1, w3)
+
+
 def test_full_recipe_reaches_test_accuracy_one_for_the_demo_seed():
     """The article's result, on our framework: 50 epochs, test accuracy 1.0."""
     model, history, (X_train, X_test, y_train, y_test) = article.train_article_model(

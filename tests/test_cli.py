@@ -20,8 +20,9 @@ DEMO_FILES = {
 
 
 def test_demo_fast_writes_every_figure(tmp_path, capsys):
-    assert cli.main(["demo", "--fast", "--quiet", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+    assert cli.main(["demo", "--fast", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(DEMO_FILES)
     for name, frames in DEMO_FILES.items():
         check_file(str(tmp_path / name), frames)
@@ -29,22 +30,26 @@ def test_demo_fast_writes_every_figure(tmp_path, capsys):
     assert "test accuracy:" in out and "test loss:" in out
     assert "12 files written" in out
     assert "derivatives match the closed forms" in out
+    assert "Epoch 3/3" in captured.err                # the progress bar (tqdm, on stderr)
 
 
-def test_demo_fast_shows_a_progress_bar(tmp_path, capsys):
-    from tinygrad_edu.article import run_demo
-    result = run_demo(out=str(tmp_path), fast=True, verbose=1, log=lambda *a: None)
-    err = capsys.readouterr().err
-    assert "Epoch 3/3" in err                     # tqdm writes to stderr
-    assert 0.0 <= result["test_accuracy"] <= 1.0 and result["test_loss"] > 0
+@pytest.mark.parametrize("argv,expected", [
+    ([], dict(out="out", seed=3, fast=False, verbose=1)),
+    (["--out", "figs", "--seed", "7", "--fast", "--quiet"], dict(out="figs", seed=7, fast=True,
+                                                               verbose=0)),
+])
+def test_demo_options_reach_the_main_job(argv, expected, monkeypatch, capsys):
+    from tinygrad_edu import article
+    seen = {}
 
+    def fake_run_demo(**kwargs):
+        seen.update(kwargs)
+        return dict(files={}, test_accuracy=1.0, test_loss=0.5, seconds=0.0)
 
-def test_demo_seed_changes_the_run(tmp_path):
-    from tinygrad_edu.article import run_demo
-    a = run_demo(out=str(tmp_path / "a"), seed=1, fast=True, verbose=0, log=lambda *a: None)
-    b = run_demo(out=str(tmp_path / "b"), seed=2, fast=True, verbose=0, log=lambda *a: None)
-    c = run_demo(out=str(tmp_path / "c"), seed=1, fast=True, verbose=0, log=lambda *a: None)
-    assert a["test_loss"] == c["test_loss"] != b["test_loss"]
+    monkeypatch.setattr(article, "run_demo", fake_run_demo)
+    assert cli.main(["demo"] + argv) == 0
+    assert seen == expected
+    assert "test accuracy: 1.0000   test loss: 0.5000" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("what,mode", [("neuron", "forward"), ("network", "backward")])
@@ -80,3 +85,17 @@ def test_python_dash_m_runs():
     proc = subprocess.run([sys.executable, "-m", "tinygrad_edu", "--help"], capture_output=True,
                           text=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 0 and "demo" in proc.stdout and "graph" in proc.stdout
+
+
+def test_graph_figures_without_graphviz_program_are_dot_text(tmp_path, monkeypatch):
+    import shutil
+    from tinygrad_edu import article
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda cmd, *a, **k: None if cmd == "dot"
+                        else real_which(cmd, *a, **k))
+    messages = []
+    path = article._graph_figure(article.plot_neuron_graph, messages.append,
+                                 str(tmp_path / "neuron.svg"))
+    assert path.endswith("neuron.dot") and not (tmp_path / "neuron.svg").exists()
+    assert (tmp_path / "neuron.dot").read_text().startswith("digraph")
+    assert "not installed" in messages[0]

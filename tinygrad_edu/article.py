@@ -775,6 +775,18 @@ def example_parser(doc, fast=True):
 
 
 # --------------------------------------------------------------- main job ---
+def _graph_figure(draw, log, *paths):
+    """``draw(*paths)``; without Graphviz's ``dot`` program, write the DOT text instead."""
+    from .viz import GraphvizNotFoundError
+    try:
+        return draw(*paths)
+    except GraphvizNotFoundError:
+        dots = [os.path.splitext(p)[0] + ".dot" for p in paths]
+        log("  Graphviz's 'dot' program is not installed (make graphviz installs it): writing "
+            "the graph as DOT text instead of SVG")
+        return draw(*dots)
+
+
 def run_demo(out="out", seed=DEMO_SEED, fast=False, verbose=1, log=print):
     """The main job: train the article's model and write every figure to ``out``.
 
@@ -814,8 +826,10 @@ def run_demo(out="out", seed=DEMO_SEED, fast=False, verbose=1, log=print):
     wrote("fig7_training", curves.png_path)
     wrote("fig7_training_gif", curves.gif_path)
 
-    wrote("fig4_neuron_graph", plot_neuron_graph(os.path.join(out, "fig4_neuron_graph.svg")))
-    wrote("fig5_layer_graph", plot_layer_graph(os.path.join(out, "fig5_layer_graph.svg")))
+    wrote("fig4_neuron_graph", _graph_figure(plot_neuron_graph, log,
+                                             os.path.join(out, "fig4_neuron_graph.svg")))
+    wrote("fig5_layer_graph", _graph_figure(plot_layer_graph, log,
+                                            os.path.join(out, "fig5_layer_graph.svg")))
 
     worst = check_activation_derivatives()
     log(f"activations: autodiff derivatives match the closed forms (max |error| {worst:.1e})")
@@ -827,9 +841,9 @@ def run_demo(out="out", seed=DEMO_SEED, fast=False, verbose=1, log=print):
         f"MSE {info['start_loss']:.3f} -> {info['loss']:.4f}")
     wrote("fig8_loss_surface", path)
 
-    fwd, bwd = plot_network_graphs(model, X_train[:4], y_train[:4],
-                                   os.path.join(out, "fig9_forward_graph.svg"),
-                                   os.path.join(out, "fig9_backward_graph.svg"))
+    fwd, bwd = _graph_figure(
+        lambda f, b: plot_network_graphs(model, X_train[:4], y_train[:4], f, b), log,
+        os.path.join(out, "fig9_forward_graph.svg"), os.path.join(out, "fig9_backward_graph.svg"))
     wrote("fig9_forward_graph", fwd)
     wrote("fig9_backward_graph", bwd)
     seconds = time.perf_counter() - t0
