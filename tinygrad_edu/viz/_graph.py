@@ -47,14 +47,14 @@ GROUP_STYLE = {"shape": "box3d", "style": "filled", "fillcolor": "#ffe08a"}
 #: colour, font colour, edge pen width).  One bin per decade from 1 down to
 #: 1e-5; smaller non-zero norms share the palest bin.  Exactly zero and
 #: non-finite gradients have colours of their own (ZERO_COLOR, NONFINITE_COLOR).
-GRAD_BINS = (
-    (1.0, "#99000d", "white", 3.5),
-    (1e-1, "#cb181d", "white", 3.0),
-    (1e-2, "#ef3b2c", "white", 2.5),
-    (1e-3, "#fb6a4a", "black", 2.0),
-    (1e-4, "#fc9272", "black", 1.6),
-    (1e-5, "#fcbba1", "black", 1.3),
-    (0.0, "#fee5d9", "black", 1.0),
+GRAD_BINS = (                          # ColorBrewer YlOrRd: dark red = large, yellow = tiny
+    (1.0, "#800026", "white", 3.5),
+    (1e-1, "#bd0026", "white", 3.0),
+    (1e-2, "#e31a1c", "white", 2.5),
+    (1e-3, "#fc4e2a", "white", 2.0),
+    (1e-4, "#fd8d3c", "black", 1.6),
+    (1e-5, "#feb24c", "black", 1.3),
+    (0.0, "#ffeda0", "black", 1.0),
 )
 ZERO_COLOR = "#bdbdbd"
 NONFINITE_COLOR = "#e7298a"
