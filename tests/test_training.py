@@ -247,11 +247,29 @@ def test_terminate_on_nan_stops_training(circles):
         return F.binary_cross_entropy(y_pred, y_true) * tg.Tensor(np.float32(np.nan))
 
     model = small_model(loss=nan_loss)
+    before = model.state_dict()
     stopper = TerminateOnNaN(verbose=False)
     hist = model.fit(X_train, y_train, epochs=5, verbose=0, callbacks=[stopper])
     assert stopper.stopped[:2] == (0, 0) and math.isnan(stopper.stopped[2])
-    assert model.stop_training and model.optimizer.iterations == 1
+    assert model.stop_training and model.optimizer.iterations == 0   # NaN batch not applied
     assert len(hist.history["loss"]) == 1 and math.isnan(hist.history["loss"][0])
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_fit_stops_with_a_warning_when_the_loss_is_not_finite(circles):
+    X_train, _, y_train, _ = circles
+
+    def nan_after_two_batches(y_pred, y_true, calls=[0]):
+        calls[0] += 1
+        loss = F.binary_cross_entropy(y_pred, y_true)
+        return loss * tg.Tensor(np.float32(np.nan)) if calls[0] > 3 else loss
+
+    model = small_model(loss=nan_after_two_batches)       # call 1 is fit's shape check
+    with pytest.warns(RuntimeWarning, match=r"loss became nan at batch 2 of epoch 0; training "
+                                            r"stopped there.*learning rate"):
+        hist = model.fit(X_train, y_train, epochs=5, verbose=0)
+    assert model.optimizer.iterations == 2 and hist.epoch == [0]
+    assert all(np.isfinite(p.numpy()).all() for p in model.parameters())
 
 
 def test_terminate_on_nan_when_the_learning_rate_diverges():

@@ -264,7 +264,10 @@ class TerminateOnNaN(Callback):
 
     After it fires, ``self.stopped`` holds ``(epoch, batch, loss)`` and the
     model's ``stop_training`` is True; ``History`` keeps the epochs that ran
-    (the last one showing the non-finite loss).
+    (the last one showing the non-finite loss).  ``fit`` itself never applies
+    the update of a batch with a non-finite loss and stops there anyway; with
+    this callback the stop is reported through it (a message and
+    ``stopped``) instead of fit's ``RuntimeWarning``.
     """
 
     def __init__(self, verbose=True):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -209,6 +210,14 @@ class Model(Module):
         History
             ``history.history['loss']``, ``['accuracy']``, ``['val_loss']``, ...
             one value per epoch.
+
+        Notes
+        -----
+        A batch whose loss is NaN or infinite is not learned from: training
+        stops there without applying its update, the epoch's logs
+        show the non-finite loss, and a ``RuntimeWarning`` says what happened
+        (:class:`~tinygrad_edu.training.TerminateOnNaN` reports it instead when
+        given as a callback).
         """
         op = "fit"
         self._require_compiled(op)
@@ -263,6 +272,7 @@ class Model(Module):
         self.__dict__["stop_training"] = False
         loss_fn, step, zero_grad = self.loss, opt.step, opt.zero_grad
         make = Tensor._make
+        diverged = None
         self.train()
         cb_list.on_train_begin()
         try:
@@ -291,11 +301,16 @@ class Model(Module):
                         cb_list.on_train_batch_begin(b)
                     out = self(make(xb, False, None))
                     loss = loss_fn(out, make(yb, False, None))
-                    zero_grad()
-                    loss.backward()
-                    step()
+                    value = float(loss._data)
+                    if value - value == 0.0:          # finite: learn from this batch
+                        zero_grad()
+                        loss.backward()
+                        step()
+                    elif diverged is None:            # NaN/inf: keep the last good weights
+                        diverged = (epoch, b, value)
+                        self.__dict__["stop_training"] = True
                     nb = len(xb)
-                    loss_sum += float(loss._data) * nb
+                    loss_sum += value * nb
                     seen += nb
                     pred = out._data
                     for i, (_, fn) in enumerate(metrics):
@@ -319,6 +334,13 @@ class Model(Module):
         finally:
             if bar is not None:
                 bar.close()
+        if diverged is not None and not any(isinstance(cb, _training.TerminateOnNaN)
+                                            for cb in cbs):
+            e, b, value = diverged
+            warnings.warn(f"fit: the loss became {value} at batch {b} of epoch {e}; training "
+                          f"stopped there without applying that batch's update. The learning "
+                          f"rate is probably too high (or the data has extreme values); "
+                          f"lower it, e.g. compile(optimizer=Adam(lr=...)).", RuntimeWarning, stacklevel=2)
         cb_list.on_train_end()
         return history
 
