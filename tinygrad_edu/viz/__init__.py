@@ -13,10 +13,12 @@ path='g.svg')`` writes it to a file.  Two views of the same graph:
 
 The ``graphviz`` package is imported only when a graph is drawn; rendering an
 image needs the Graphviz ``dot`` program as well (the DOT text does not).
-See ``docs/graphs.md`` ("Reading the graphs").
+``viz.figures`` builds the article's graphs (a neuron, one training step of
+the network, dead ReLU units).  See ``docs/graphs.md`` ("Reading the graphs").
 """
 from ._graph import (GraphvizNotFoundError, draw_graph, save_graph, gradient_color,
                      training_step_graphs, GRAD_BINS)
+from . import figures
 
 __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
-           "GraphvizNotFoundError", "GRAD_BINS"]
+           "GraphvizNotFoundError", "GRAD_BINS", "figures"]
