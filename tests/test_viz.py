@@ -531,3 +531,11 @@ def test_leaf_roots_inplace_ops_and_non_scalar_seeds():
                                                                         "Mul backward"]
     assert number_after(node_by_title(nodes, "a")["label"], "|grad|") == pytest.approx(
         np.linalg.norm([2.0, 2.0]), rel=1e-3)
+
+
+def test_non_finite_gradients_get_their_own_colour():
+    x = tg.Tensor([0.0, 1.0], requires_grad=True, name="x")
+    y = x.sqrt().sum()                                    # d sqrt(x)/dx = inf at 0
+    nodes, edges = parse(draw_graph(y, mode="backward"))
+    assert node_by_title(nodes, "x")["fillcolor"] == gradient_color(float("inf"))["fillcolor"]
+    assert "|grad| inf" in node_by_title(nodes, "x")["label"]
