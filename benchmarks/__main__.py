@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from . import suite
+from . import profiling, suite
 from ._util import environment, one_blas_thread, save_json, table
 
 DEFAULT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -19,7 +19,14 @@ def main(argv=None):
                         help="comma-separated benchmarks to run (default: all), e.g. B1,B4")
     parser.add_argument("--out", default=None,
                         help="JSON file to write (default: benchmarks/results/<mode>.json)")
+    parser.add_argument("--profile", metavar="BENCH", choices=sorted(profiling.TARGETS),
+                        help="instead of timing, profile tinygrad_edu on one benchmark "
+                             "(pyinstrument when installed, else cProfile)")
     args = parser.parse_args(argv)
+    if args.profile:
+        with one_blas_thread():
+            print(profiling.profile(args.profile, quick=args.quick))
+        return 0
     mode = "quick" if args.quick else "full"
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     out = args.out or os.path.join(DEFAULT_DIR, f"{mode}.json")

@@ -212,10 +212,12 @@ class Tensor:
     @property
     def mT(self) -> "Tensor":
         """The last two axes swapped (a batch of matrices transposed)."""
-        axes = list(range(self.ndim))
-        axes[-2], axes[-1] = axes[-1], axes[-2]
         # A valid permutation by construction, so transpose()'s argument checks
         # are skipped: mT is on the hot path (every MatMul.backward uses it).
+        if self._data.ndim == 2:
+            return _ops.Transpose.apply(self, axes=(1, 0))
+        axes = list(range(self.ndim))
+        axes[-2], axes[-1] = axes[-1], axes[-2]
         return _ops.Transpose.apply(self, axes=tuple(axes))
 
     def numpy(self) -> np.ndarray:
