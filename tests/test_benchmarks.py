@@ -115,3 +115,9 @@ def test_table_lists_every_result():
             Result("B4", "t", "op", 3e-6, 1e-6, 3.0, "ok", True, torch=1e-5)]
     text = table(rows)
     assert "2.00x" in text and "MISSED" in text and "3.00x" in text and "10.00x" in text
+
+
+def test_profile_mode_reports_our_functions(capsys):
+    assert bench_main.main(["--quick", "--profile", "B4"]) == 0
+    report = capsys.readouterr().out
+    assert "run_backward" in report and "chain" in report
