@@ -77,6 +77,8 @@ def bshapes(draw, n=2, **kw):
 def axis_arg(draw, ndim, allow_tuple=True):
     """None, one axis (maybe negative) or a tuple of distinct axes."""
     options = [st.none()]
+    if ndim == 0:                                  # NumPy accepts axis 0 / -1 for a 0-d array
+        options.append(st.sampled_from([0, -1]))
     if ndim:
         options.append(st.integers(-ndim, ndim - 1))
         if allow_tuple:
@@ -495,11 +497,11 @@ def _bce(draw):
     return Case(F.binary_cross_entropy, list(_pred_target(draw, probabilities, targets01)))
 
 
-# z = 0 is avoided only because of a known bug (see test_bce_with_logits_at_zero in
-# this file): the function is smooth there.
+# Smooth everywhere, z = 0 included (its relu and abs kinks cancel): 0 is not avoided.
 @spec("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits)
 def _bce_logits(draw):
-    return Case(F.binary_cross_entropy_with_logits, list(_pred_target(draw, no_kink, targets01)))
+    z_elements = st.one_of(st.just(0.0), ts.reals())
+    return Case(F.binary_cross_entropy_with_logits, list(_pred_target(draw, z_elements, targets01)))
 
 
 @spec("mse_loss", F.mse_loss)
@@ -514,9 +516,7 @@ def _cross_entropy(draw):
     if draw(st.booleans()):
         labels = draw(ts.arrays((n,), np.int64, st.integers(0, k - 1)))
         return Case(lambda z: F.cross_entropy(z, labels), [logits])
-    # Probability targets are constants here: see test_cross_entropy_target_gradient below.
-    target = draw(T((n, k), elements=targets01, requires_grad=False))
-    return Case(lambda z: F.cross_entropy(z, target), [logits])
+    return Case(F.cross_entropy, [logits, draw(T((n, k), elements=targets01))])
 
 
 @spec("categorical_cross_entropy", F.categorical_cross_entropy)

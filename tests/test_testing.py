@@ -311,7 +311,7 @@ def test_matmul_shapes_are_valid(pair):
 
 
 @FEW
-@given(ts.separated(ts.shapes(min_dims=1), min_gap=0.05))
+@given(ts.separated(ts.shapes(min_dims=1, max_side=3), min_gap=0.05))
 def test_separated_values_have_no_ties(x):
     v = np.sort(x.ravel())
     assert np.all(np.diff(v) >= 0.05) and np.all(np.abs(x) <= 3.0)
