@@ -120,8 +120,8 @@ def _summary(a, max_values):
         return "empty"
     with np.errstate(all="ignore"):
         if a.size <= max_values:
-            if a.ndim == 0:
-                return _fmt(a)
+            if a.size == 1:                               # fast path: array2string is slow
+                return "[" * a.ndim + _fmt(a.reshape(-1)[0]) + "]" * a.ndim
             return np.array2string(a, precision=3, separator=", ", suppress_small=True,
                                    max_line_width=10_000).replace("\n", "")
         if a.dtype.kind == "b":
