@@ -373,6 +373,11 @@ def test_training_step_graphs_with_a_model_and_optimizer():
             assert ("\ngrad " in a["label"]) == (a["tooltip"] in ("parameter", "intermediate",
                                                                 "output")), a
     assert len(tensor_labels) > 10
+    assert node_by_title(fnodes, "X")["tooltip"] == "input"
+    # an unnamed target is labelled as an input too
+    _, bwd2 = tg.viz.training_step_graphs(model, X, y.numpy(), binary_cross_entropy)
+    fwd2, _ = tg.viz.training_step_graphs(model, X, tg.Tensor(y.numpy()), binary_cross_entropy)
+    assert node_by_title(parse(fwd2)[0], "y")["tooltip"] == "input"
     bnodes, _ = parse(bwd)
     acc = {a["label"].split("\n")[0] for n, a in bnodes.items() if n.startswith("acc")}
     assert acc == {name for name, _ in model.named_parameters()}

@@ -971,7 +971,8 @@ def training_step_graphs(model, x, y, loss_fn, optimizer=None, forward_kwargs=No
                          backward_kwargs=None):
     """Run one training step and return its ``(forward_graph, backward_graph)``.
 
-    The order matters, and this function gets it right: forward, loss,
+    The order matters, and this function gets it right: zero the gradients
+    (``optimizer.zero_grad()``, else ``model.zero_grad()``), forward, loss,
     ``loss.backward(retain_graph=True)`` (so the graph survives the backward),
     draw both graphs (the forward one with every tensor's gradient,
     ``show_grad='all'``), *then* ``optimizer.step()``.  A drawing is text, so
@@ -995,15 +996,21 @@ def training_step_graphs(model, x, y, loss_fn, optimizer=None, forward_kwargs=No
     (graphviz.Digraph, graphviz.Digraph)
     """
     if optimizer is not None and hasattr(optimizer, "zero_grad"):
-        optimizer.zero_grad()
+        optimizer.zero_grad()                 # a training step starts from zero gradients
+    elif hasattr(model, "zero_grad"):
+        model.zero_grad()
     if not isinstance(x, Tensor):
         x = Tensor(np.asarray(x), name="X")
+    if not isinstance(y, Tensor):
+        y = Tensor(np.asarray(y, dtype=x.dtype), name="y")
     pred = model(x)
     loss = loss_fn(pred, y)
     if loss.name is None:
         loss.name = "loss"
     loss.backward(retain_graph=True)
-    common = {"params": model} if hasattr(model, "named_parameters") else {}
+    common = {"inputs": {x.name or "X": x, y.name or "y": y}}   # the batch shows as inputs
+    if hasattr(model, "named_parameters"):
+        common["params"] = model
     fwd = draw_graph(loss, mode="forward", **{**common, "show_grad": "all",
                                              **(forward_kwargs or {})})
     bwd = draw_graph(loss, mode="backward", **{**common, **(backward_kwargs or {})})
