@@ -79,7 +79,7 @@ class Adam:
 
     def step(self, grads):
         self.t += 1
-        alpha = self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
+        alpha = float(self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t))  # no float64
         for p, g, m, v in zip(self.params, grads, self.m, self.v):
             m *= self.b1
             m += (1 - self.b1) * g

@@ -23,7 +23,7 @@ class _FallbackAdam:
 
     def step(self):
         self.t += 1
-        alpha = self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
+        alpha = float(self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t))  # no float64
         for p, m, v in zip(self.params, self.m, self.v):
             g = p.grad.data
             m *= self.b1

@@ -121,3 +121,46 @@ def test_profile_mode_reports_our_functions(capsys):
     assert bench_main.main(["--quick", "--profile", "B4"]) == 0
     report = capsys.readouterr().out
     assert "run_backward" in report and "chain" in report
+
+
+class _DtypeSpy(np.ndarray):
+    """An ndarray that records the dtype of every ufunc result it takes part in."""
+    seen = set()
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = [np.asarray(x) if isinstance(x, _DtypeSpy) else x for x in inputs]
+        outs = kwargs.get("out")
+        if outs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, _DtypeSpy) else o for o in outs)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        for r in result if isinstance(result, tuple) else (result,):
+            _DtypeSpy.seen.add(str(np.asarray(r).dtype))
+        if outs:  # in place (m += ...): hand back the spy itself, so it keeps watching
+            return outs[0] if len(outs) == 1 else outs
+        return result.view(_DtypeSpy) if isinstance(result, np.ndarray) else result
+
+
+@pytest.mark.parametrize("name", ["SGD", "RMSprop", "Adam", "Adamax"])
+def test_optimizer_update_makes_no_float64_temporaries(name):
+    """float32 parameters are updated with float32 arithmetic only (no hidden promotion).
+
+    A NumPy float64 scalar (e.g. a bias correction from np.sqrt) times a
+    float32 array gives a float64 array: correct after the in-place cast
+    back, but twice the memory traffic.  The spy sees every ufunc result of
+    the update rule that the fused and the per-parameter paths both run.
+    """
+    optim = pytest.importorskip("tinygrad_edu.optim")
+    w = Tensor(np.linspace(-1, 1, 6, dtype=np.float32), requires_grad=True)
+    opt = getattr(optim, name)([w], lr=0.01)
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    spy = lambda a: np.array(a, dtype=np.float32).view(_DtypeSpy)  # noqa: E731
+    state = {k: spy(v) for k, v in opt.state[0].items()}
+    opt.iterations += 1
+    opt._begin_step()
+    _DtypeSpy.seen.clear()
+    opt._update(spy(w.numpy()), spy(w.grad.numpy()), state)
+    assert _DtypeSpy.seen, "the spy saw no arithmetic"
+    assert _DtypeSpy.seen <= {"float32", "bool"}, _DtypeSpy.seen

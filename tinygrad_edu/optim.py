@@ -368,7 +368,8 @@ class Adam(Optimizer):
 
     def _begin_step(self):
         t = self.iterations
-        self._alpha = self.lr * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        # a Python float: a NumPy float64 scalar would promote the float32 update to float64
+        self._alpha = float(self.lr * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t))
 
     def _update(self, p, g, state):
         m, v = state["m"], state["v"]
