@@ -38,10 +38,26 @@ script measures the recipe with and without the change on the same seeds
 * ``OUT/dying_relu.png``: every seed's training-loss curve, baseline vs fix
   (the dead runs are the flat lines at 0.693).
 
-Other changes people try: He initialisation alone did *not* fix it in our
-measurement (16/20 seeds, 2 whole-layer deaths; run ``scripts/seed_sweep.py
---init he_uniform``); LeakyReLU (slope 0.01) keeps a gradient everywhere and
-also avoids the flat 0.693 runs.
+Measured (``scripts/seed_sweep.py``, seeds 0..49, 50 epochs, test accuracy
+>= 0.99 counted as success):
+
+======================================  =========  =========  ================
+recipe                                  seeds 0-19 seeds 0-49 median test loss
+======================================  =========  =========  ================
+Keras defaults (Glorot, zero bias)      19/20      49/50      0.013 (0-19)
+``bias_initializer=init.constant(0.1)`` 20/20      50/50      0.009 (0-19)
+``kernel_initializer='he_uniform'``     16/20      --         0.018
+``activation='leaky_relu'`` (hidden)    19/20      --         0.007
+======================================  =========  =========  ================
+
+With zero biases, seed 0 is a whole-layer death (``dense_4``: 4 of 4 units
+dead, loss 0.693 for 50 epochs); with biases at 0.1 the same seed trains to
+test loss 0.007.  He initialisation alone does *not* help here (two seeds
+die), and LeakyReLU never goes flat at 0.693 but one seed still ends at 0.91.
+The slow "inner ring from the bias" mode remains possible with every recipe
+(6 to 8 seeds of 20 end with a test loss of 0.10-0.17, most of them still at
+accuracy >= 0.99); their loss keeps falling with more epochs (seed 1 with
+zero biases: 0.12 after 50 epochs, 0.055 after 100).
 """
 from __future__ import annotations
 

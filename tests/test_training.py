@@ -435,3 +435,18 @@ def test_sparse_labels_must_be_integers():
         model.fit(np.zeros((4, 2)), np.array([0.5, 1, 2, 0]), verbose=0)
     with pytest.raises(ValueError, match=r"labels must be in \[0, 2\]"):
         model.fit(np.zeros((4, 2)), np.array([0, 1, 5, 0]), verbose=0)
+
+
+def test_seed_sweep_script_smoke(capsys):
+    """scripts/seed_sweep.py (the 20-seed acceptance run) works end to end on a tiny budget."""
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent.parent / "scripts" / "seed_sweep.py"
+    spec = importlib.util.spec_from_file_location("seed_sweep", path)
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    results = sweep.main(["--seeds", "2", "--epochs", "1", "--workers", "1"])
+    out = capsys.readouterr().out
+    assert [r["seed"] for r in results] == [0, 1] and "| 1 |" in out
+    assert "seeds reach test accuracy >= 0.99" in out
+    assert all(len(r["dead_units"]) == 4 and 0 <= r["test_acc"] <= 1 for r in results)
