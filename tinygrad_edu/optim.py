@@ -8,18 +8,14 @@ in-place Tensor op would), so a graph that still needs the old value notices.
 The formulas and defaults are Keras' (``keras.optimizers``), so a model
 trained here behaves like the article's Keras model:
 
-================ =============================================================
-``SGD``          lr 0.01.  m = momentum m - lr g;  p += m
-                 (nesterov: p += momentum m - lr g)
-``RMSprop``      lr 0.001, rho 0.9, eps 1e-7.  v = rho v + (1 - rho) g^2;
-                 p -= lr g / sqrt(v + eps)
-``Adam``         lr 0.001, beta1 0.9, beta2 0.999, eps 1e-7.
-                 m += (1 - b1)(g - m);  v += (1 - b2)(g^2 - v);
-                 p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
-``Adamax``       lr 0.002, beta1 0.9, beta2 0.999, eps 1e-7.
-                 m += (1 - b1)(g - m);  u = max(b2 u, |g|);
-                 p -= lr m / ((1 - b1^t)(u + eps))
-================ =============================================================
+- ``SGD``: lr 0.01.  m = momentum m - lr g; p += m (Nesterov: p += momentum m - lr g).
+  Without momentum that is the article's W := W - alpha dW.
+- ``RMSprop``: lr 0.001, rho 0.9, eps 1e-7.  v = rho v + (1 - rho) g^2;
+  p -= lr g / sqrt(v + eps).
+- ``Adam``: lr 0.001, beta1 0.9, beta2 0.999, eps 1e-7.  m += (1 - b1)(g - m);
+  v += (1 - b2)(g^2 - v); p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps).
+- ``Adamax``: lr 0.002, beta1 0.9, beta2 0.999, eps 1e-7.  m += (1 - b1)(g - m);
+  u = max(b2 u, |g|); p -= lr m / ((1 - b1^t)(u + eps)).
 
 ``weight_decay`` is decoupled, as in Keras: ``p -= lr * weight_decay * p``
 before the update.

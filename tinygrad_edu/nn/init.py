@@ -5,14 +5,13 @@ and draws from ``rng`` (default: the global generator, see
 :func:`tinygrad_edu.manual_seed`).  For a Dense kernel of shape
 ``(fan_in, fan_out)``:
 
-=================== ==========================================================
-``glorot_uniform``  U(-l, l), l = sqrt(6 / (fan_in + fan_out))   (Keras default)
-``glorot_normal``   truncated N(0, s), s = sqrt(2 / (fan_in + fan_out))
-``he_uniform``      U(-l, l), l = sqrt(6 / fan_in)                (for ReLU)
-``he_normal``       truncated N(0, s), s = sqrt(2 / fan_in)
-``small_normal``    N(0, 1) * 0.1: the article's NumPy version (randn * 0.1)
-``zeros``, ``ones`` constants; :func:`constant` makes any other constant
-=================== ==========================================================
+- ``glorot_uniform``: U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (Keras' default)
+- ``glorot_normal``: truncated N(0, s), s = sqrt(2 / (fan_in + fan_out))
+- ``he_uniform``: U(-l, l), l = sqrt(6 / fan_in) (made for ReLU layers)
+- ``he_normal``: truncated N(0, s), s = sqrt(2 / fan_in)
+- ``small_normal``: N(0, 1) * 0.1, the article's NumPy version (``randn * 0.1``)
+- ``random_normal``: N(0, 0.05), Keras' ``RandomNormal``
+- ``zeros``, ``ones``; :func:`constant` makes any other constant
 
 "Truncated" normal follows Keras: values further than 2 standard deviations
 are redrawn, and the standard deviation is divided by 0.8796... so that the
