@@ -99,3 +99,20 @@ def test_graph_figures_without_graphviz_program_are_dot_text(tmp_path, monkeypat
     assert path.endswith("neuron.dot") and not (tmp_path / "neuron.svg").exists()
     assert (tmp_path / "neuron.dot").read_text().startswith("digraph")
     assert "not installed" in messages[0]
+
+
+def test_graph_command_collapse_and_missing_dot(tmp_path, monkeypatch, capsys):
+    import shutil
+    full, boxed = tmp_path / "full.dot", tmp_path / "boxed.dot"
+    assert cli.main(["graph", "--what", "network", "--out", str(full)]) == 0
+    assert cli.main(["graph", "--what", "network", "--collapse", "module", "--out",
+                     str(boxed)]) == 0
+    full_text, boxed_text = full.read_text(), boxed.read_text()
+    assert full_text.count("->") > 2 * boxed_text.count("->")     # far fewer nodes and edges
+    assert "dense_3" in boxed_text
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda cmd, *a, **k: None if cmd == "dot"
+                        else real_which(cmd, *a, **k))
+    capsys.readouterr()
+    assert cli.main(["graph", "--out", str(tmp_path / "g.svg")]) == 1
+    assert "dot" in capsys.readouterr().err

@@ -6,7 +6,7 @@ Commands
     The main job: train the article's 2-4-6-6-4-1 network on two circles and
     write every figure of the article to DIR (default ``out``).
 ``tinygrad-edu graph [--what neuron|network] [--mode forward|backward] [--out FILE]``
-    Draw a computation graph (SVG, PNG or PDF by the file's extension).
+    Draw a computation graph (SVG, PNG, PDF or DOT text by the file's extension).
 """
 from __future__ import annotations
 
@@ -27,8 +27,7 @@ def _demo(args) -> int:
 def _graph(args) -> int:
     import numpy as np
 
-    from . import article
-    from . import viz
+    from . import article, viz
     from .random import manual_seed
     manual_seed(args.seed)
     if args.what == "neuron":
@@ -40,9 +39,15 @@ def _graph(args) -> int:
         rng = np.random.default_rng(args.seed)
         X = rng.uniform(-1.5, 1.5, size=(args.batch, 2)).astype(np.float32)
         y = (np.hypot(X[:, 0], X[:, 1]) < 0.65).astype(np.float32).reshape(-1, 1)
-        root = F.binary_cross_entropy(model(Tensor(X)), Tensor(y))
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    path = viz.save_graph(root, args.out, mode=args.mode)
+        root = F.binary_cross_entropy(model(Tensor(X, name="X")), Tensor(y, name="Y"))
+        root.name = "loss"
+    root.backward(retain_graph=True)     # so the drawing can show every gradient
+    collapse = None if args.collapse == "none" else args.collapse
+    try:
+        path = viz.save_graph(root, path=args.out, mode=args.mode, collapse=collapse)
+    except viz.GraphvizNotFoundError as e:
+        print(f"tinygrad-edu graph: {e}", file=sys.stderr)
+        return 1
     print(f"wrote {path}")
     return 0
 
@@ -57,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="train the article's network and write every figure",
         description="Train the article's 2-4-6-6-4-1 network (Keras-shaped API, Adam, 50 epochs, "
                     "batch 32) on 1000 noisy circle points, print the test accuracy and loss, and "
-                    "write figures 1-4 and 6-9 of the article to --out.")
+                    "write figures 1-9 of the article to --out.")
     demo.add_argument("--out", default="out", metavar="DIR", help="output directory (default: out)")
     demo.add_argument("--seed", type=int, default=None, metavar="N",
                       help="seed for data, weights and shuffling (default: the demo seed, for "
@@ -76,7 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--mode", choices=("forward", "backward"), default="forward",
                        help="the forward graph or the backward graph (default: forward)")
     graph.add_argument("--out", default=os.path.join("out", "graph.svg"), metavar="FILE",
-                       help="output file; .svg, .png or .pdf (default: out/graph.svg)")
+                       help="output file; .svg, .png, .pdf or .dot (default: out/graph.svg)")
+    graph.add_argument("--collapse", choices=("none", "op", "module"), default="none",
+                       help="draw every primitive (none, the default), each derived op as one box "
+                            "(op), or each layer as one box (module)")
     graph.add_argument("--batch", type=int, default=4, metavar="M",
                        help="samples in the network's batch (default: 4)")
     graph.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
