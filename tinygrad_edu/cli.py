@@ -53,6 +53,7 @@ def _graph(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``tinygrad-edu`` and its ``demo`` and ``graph`` commands."""
     parser = argparse.ArgumentParser(
         prog="tinygrad-edu", description="tinygrad_edu: the math of deep networks, executable.",
         epilog="Run 'tinygrad-edu COMMAND --help' for the options of a command.")
@@ -93,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run ``tinygrad-edu`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "neuron.dot")
+    >>> main(["graph", "--what", "neuron", "--out", out])  # doctest: +ELLIPSIS
+    wrote .../neuron.dot
+    0
+    """
     args = build_parser().parse_args(argv)
     if getattr(args, "seed", 0) is None:
         from .article import DEMO_SEED
