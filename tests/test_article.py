@@ -26,6 +26,7 @@ def test_model_is_the_articles():
     sizes = article._layer_sizes(model)
     assert sizes == [(2, "input"), (4, "relu"), (6, "relu"), (6, "relu"), (4, "relu"),
                      (1, "sigmoid")]
+    assert sizes[1:] == list(article.ARCHITECTURE)
     assert model.count_params() == 117
 
 

@@ -11,9 +11,10 @@ This module holds everything needed to redo that with tinygrad_edu:
 - one function (or training callback) per figure, each writing a file and
   returning its path: :func:`plot_dataset` (figure 1),
   :func:`plot_architecture` (2), :class:`DecisionRegions` (3, a GIF drawn
-  after every epoch), :func:`plot_neuron_graph` (4), :func:`plot_activations`
-  (6), :class:`TrainingCurves` (7, PNG + GIF), :func:`plot_loss_surface` (8),
-  :func:`plot_network_graphs` (9);
+  after every epoch; :func:`plot_decision_regions` draws one frame),
+  :func:`plot_neuron_graph` (4), :func:`plot_layer_graph` (5),
+  :func:`plot_activations` (6), :class:`TrainingCurves` (7, PNG + GIF),
+  :func:`plot_loss_surface` (8), :func:`plot_network_graphs` (9);
 - :func:`run_demo`, the main job behind ``tinygrad-edu demo``.
 
 matplotlib is imported lazily and only through its Agg canvas (no pyplot, no
