@@ -30,6 +30,11 @@ test: install
 docs: install
 	$(PY) -m mkdocs build --strict --site-dir site
 
+# Regenerate every image that README.md and docs/ show (small files in docs/images/).
+docs-images: install
+	$(PY) scripts/make_doc_images.py
+	$(PY) scripts/make_graph_images.py
+
 bench: install
 	$(PY) -m benchmarks
 
