@@ -116,3 +116,27 @@ def test_graph_command_collapse_and_missing_dot(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert cli.main(["graph", "--out", str(tmp_path / "g.svg")]) == 1
     assert "dot" in capsys.readouterr().err
+
+
+def test_missing_matplotlib_is_explained(tmp_path, monkeypatch, capsys):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    import importlib
+    real_import_module = importlib.import_module
+
+    def import_module(name, *args):
+        if name.startswith("matplotlib"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import_module(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    assert cli.main(["demo", "--fast", "--quiet", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "tinygrad-edu demo:" in err and "pip install 'tinygrad_edu[viz]'" in err

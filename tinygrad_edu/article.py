@@ -297,9 +297,20 @@ def sine_loss_surface(x, y, n=121, lim=SINE["lim"]):
 
 
 # ------------------------------------------------------------ drawing kit ---
+def _require(module, what):
+    """Import ``module`` or explain which extra to install."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"{what} needs the '{module.split('.')[0]}' package, which is not "
+                          f"installed: pip install 'tinygrad_edu[viz]' (or make install)") from None
+
+
 def _figure(width, height, dpi=100):
     """A matplotlib Figure on an Agg canvas (no pyplot, no global state)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    FigureCanvasAgg = _require("matplotlib.backends.backend_agg",
+                               "drawing the article's figures").FigureCanvasAgg
     from matplotlib.figure import Figure
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
@@ -325,6 +336,7 @@ class _GifWriter:
     """
 
     def __init__(self, fig, path, fps=8):
+        _require("PIL.Image", "writing GIF animations")
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.fig, self.path, self.duration = fig, path, int(round(1000 / fps))
         self.images = []

@@ -93,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(func, args) -> int:
+    try:
+        return func(args)
+    except ImportError as e:          # a missing optional dependency: say which, no traceback
+        print(f"tinygrad-edu {args.command}: {e}", file=sys.stderr)
+        return 1
+
+
 def main(argv=None) -> int:
     """Run ``tinygrad-edu`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
 
@@ -108,7 +116,7 @@ def main(argv=None) -> int:
     if getattr(args, "seed", 0) is None:
         from .article import DEMO_SEED
         args.seed = DEMO_SEED
-    return args.func(args)
+    return _run(args.func, args)
 
 
 if __name__ == "__main__":  # pragma: no cover
