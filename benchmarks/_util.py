@@ -17,27 +17,36 @@ import numpy as np
 
 # ------------------------------------------------------------------- timing ---
 def time_interleaved(fns, calls, rounds=5, warmup=3):
-    """Median wall time of one call of each function in ``fns`` (a dict name -> fn).
+    """Median time of one call of each function in ``fns`` (a dict name -> fn).
 
     The calls are split into ``rounds`` blocks and the functions take turns
     block by block, so a slow phase of a noisy machine hits all of them alike.
     Each call is timed on its own; the median ignores the outliers (GC pauses,
-    other processes).  Returns {name: median seconds}.
+    other processes).
+
+    Returns two dicts {name: median seconds}: CPU time (``time.process_time``,
+    the time the call really ran -- on a shared machine the steadier measure,
+    and the one the table shows) and wall time (which also counts waiting for
+    a core while other processes run).
     """
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     per_round = max(1, calls // rounds)
-    samples = {name: [] for name in fns}
-    clock = time.perf_counter
+    cpu = {name: [] for name in fns}
+    wall = {name: [] for name in fns}
+    cpu_clock, wall_clock = time.process_time, time.perf_counter
     for _ in range(rounds):
         for name, fn in fns.items():
-            out = samples[name]
+            c, w = cpu[name], wall[name]
             for _ in range(per_round):
-                t0 = clock()
+                w0, c0 = wall_clock(), cpu_clock()
                 fn()
-                out.append(clock() - t0)
-    return {name: statistics.median(s) for name, s in samples.items()}
+                c1, w1 = cpu_clock(), wall_clock()
+                c.append(c1 - c0)
+                w.append(w1 - w0)
+    return ({name: statistics.median(s) for name, s in cpu.items()},
+            {name: statistics.median(s) for name, s in wall.items()})
 
 
 def peak_memory(fn):
@@ -180,9 +189,13 @@ def fmt_time(seconds):
 
 
 def table(results):
-    """The results as a plain-text table (one row per benchmark)."""
-    head = ("bench", "per", "tinygrad_edu", "NumPy", "ratio", "target", "PyTorch", "torch/np",
-            "check")
+    """The results as a plain-text table (one row per benchmark).
+
+    Times are medians of CPU time (see ``time_interleaved``); 'wall ratio' is
+    the same ratio measured in wall-clock time.
+    """
+    head = ("bench", "per", "tinygrad_edu", "NumPy", "ratio", "target", "wall ratio", "PyTorch",
+            "torch/np", "check")
     rows = [head]
     for r in results:
         if r.target is not None:
@@ -191,8 +204,9 @@ def table(results):
             target = f"< {r.extra['target_seconds']:g} s " + ("ok" if r.met else "MISSED")
         else:
             target = "-"
+        wall = r.extra.get("wall_ratio")
         rows.append((r.name, r.unit, fmt_time(r.ours), fmt_time(r.numpy), f"{r.ratio:.2f}x", target,
-                     fmt_time(r.torch), "-" if r.torch is None else f"{r.torch / r.numpy:.2f}x",
+                     "-" if wall is None else f"{wall:.2f}x", fmt_time(r.torch), "-" if r.torch is None else f"{r.torch / r.numpy:.2f}x",
                      ("ok " if r.check_ok else "FAILED ") + r.check))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
     lines = []

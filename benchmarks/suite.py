@@ -65,8 +65,9 @@ def bench_mlp(name, title, sizes, batch, calls, rounds, target, torch, memory=Fa
         tm = torch_impl.MLP(torch, glorot_params(sizes))
         tX, tY = torch.tensor(X), torch.tensor(Y)
         fns["torch"] = lambda: tm.step(tX, tY)
-    times = time_interleaved(fns, calls, rounds=rounds, warmup=min(20, max(1, calls // 20)))
-    extra.update(calls=calls, batch=batch, sizes=list(sizes), optimizer=ours.optimizer_name(opt))
+    times, wall = time_interleaved(fns, calls, rounds=rounds, warmup=min(20, max(1, calls // 20)))
+    extra.update(calls=calls, batch=batch, sizes=list(sizes), optimizer=ours.optimizer_name(opt),
+                 wall=wall, wall_ratio=wall["ours"] / wall["numpy"])
     if memory:
         extra["peak_bytes_ours"] = peak_memory(fns["ours"])
         extra["peak_bytes_numpy"] = peak_memory(fns["numpy"])
@@ -107,7 +108,7 @@ def bench_chain(n_ops, calls, long_ops, mem_ops, target, torch):
            "numpy": lambda: hw.chain_forward_backward(x0, consts, n_ops)}
     if torch is not None:
         fns["torch"] = lambda: torch_impl.chain_forward_backward(torch, x0, consts, n_ops)
-    times = time_interleaved(fns, calls, rounds=calls, warmup=1)
+    times, wall = time_interleaved(fns, calls, rounds=calls, warmup=1)
     per_op = {k: v / n_ops for k, v in times.items()}
 
     # a very long chain must complete (no recursion limit) and still be right
@@ -125,7 +126,8 @@ def bench_chain(n_ops, calls, long_ops, mem_ops, target, torch):
     per_op_bytes = {n: mem[n] / n for n in mem_ops}
     spread = max(per_op_bytes.values()) / min(per_op_bytes.values())
     extra = {"n_ops": n_ops, "calls": calls, "per_call_ours": times["ours"],
-             "per_call_numpy": times["numpy"], "long_chain_ops": long_ops,
+             "per_call_numpy": times["numpy"], "wall": wall,
+             "wall_ratio": wall["ours"] / wall["numpy"], "long_chain_ops": long_ops,
              "long_chain_seconds": long_time,
              "peak_bytes_ours": mem, "peak_bytes_numpy": mem_np,
              "peak_bytes_per_op_ours": per_op_bytes,
@@ -168,7 +170,7 @@ def run_all(quick=False, only=None, log=print):
                                     1.5, torch),
             "B2": lambda: bench_mlp("B2", "full batch 1000", ARTICLE, 1000, 1000, 10, 1.3, torch),
             "B3": lambda: bench_mlp("B3", "wide 2-1024-1024-1024-1, batch 4096",
-                                    (2, 1024, 1024, 1024, 1), 4096, 6, 3, 1.1, torch, memory=True),
+                                    (2, 1024, 1024, 1024, 1), 4096, 8, 4, 1.1, torch, memory=True),
             "B4": lambda: bench_chain(10_000, 7, 100_000, (5_000, 10_000, 20_000), 3.0, torch),
             "B5": lambda: bench_fit(50, 0.5, repeats=3),
         }
