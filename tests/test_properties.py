@@ -552,13 +552,30 @@ def public_ops():
         yield f"nn.functional.{name}", getattr(F, name)
 
 
-def test_every_op_has_a_property_test():
+def missing_property_tests():
     covered = {id(t) for s in SPECS.values() for t in s.targets}
-    missing = [name for name, obj in public_ops()
-               if id(obj) not in covered and name not in NOT_DIFFERENTIABLE]
+    return [name for name, obj in public_ops()
+            if id(obj) not in covered and name not in NOT_DIFFERENTIABLE]
+
+
+def test_every_op_has_a_property_test():
+    missing = missing_property_tests()
     assert not missing, (f"ops without a property test: {missing}. Add a @spec case builder in "
                          f"tests/test_properties.py (or list the name in NOT_DIFFERENTIABLE with "
                          f"the reason).")
+
+
+def test_a_new_op_without_a_property_test_is_reported(monkeypatch):
+    def softplus(x):
+        return (x.exp() + 1).log()
+
+    class Sin(tg.Function):
+        pass
+
+    monkeypatch.setattr(D, "softplus", softplus, raising=False)
+    monkeypatch.setattr(D, "__all__", D.__all__ + ["softplus"])
+    monkeypatch.setattr(ops, "PRIMITIVES", ops.PRIMITIVES + (Sin,))
+    assert missing_property_tests() == ["ops.Sin", "derived.softplus"]
 
 
 def test_registry_has_no_stale_entries():

@@ -13,7 +13,10 @@ Kinks.  At a point where ``f`` is not differentiable (relu or abs at 0, a tie
 in max/min, the edges of clip) the central difference is meaningless.  The
 checks detect such points: they also compute the one-sided differences
 ``(f(x + eps e_j) - f(x)) / eps`` and ``(f(x) - f(x - eps e_j)) / eps``, which
-agree (up to ``eps * f''``) wherever ``f`` is smooth.  Where they disagree, an
+agree (up to ``eps * f''``) wherever ``f`` is smooth.  Where they disagree, the
+entry is measured again with a step of ``eps / 10``: if the two sides agree
+there, ``f`` was only strongly curved and the finer central difference is
+used.  Where they still disagree, ``f`` has a kink: an
 analytic value lying between the two one-sided slopes is accepted (it is a
 valid one-sided derivative or subgradient, e.g. relu'(0) = 0, or the even
 split of max at a tie), and the element is reported by a :class:`KinkWarning`
