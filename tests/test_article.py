@@ -80,16 +80,6 @@ def test_output_layer_dz_is_y_hat_minus_y_over_m():
     assert np.allclose(dZ, (y_hat - Y) / m, atol=1e-12)
 
 
-def test_sin_cos_primitives_gradcheck():
-    x = tg.Tensor(np.linspace(-3, 3, 7), dtype="float64", requires_grad=True)
-    assert gradcheck(lambda t: article.Sin.apply(t), [x])
-    assert gradcheck(lambda t: article.Cos.apply(t), [x])
-    assert gradcheck(lambda t: article.Sin.apply(t * article.Cos.apply(t)), [x])
-    (d,) = tg.grad(article.Sin.apply(x).sum(), x, create_graph=True)
-    (d2,) = tg.grad(d.sum(), x)                               # sin'' = -sin
-    assert np.allclose(d2.numpy(), -np.sin(x.numpy()))
-
-
 def test_gradient_descent_on_the_sine_fit():
     x, y = article.sine_data(seed=0)
     assert x.shape == y.shape == (200,) and x[0] == -1 and x[-1] == 1

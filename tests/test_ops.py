@@ -34,6 +34,7 @@ def test_forward_values_match_numpy():
         (ops.Add.apply(A, B), a + b), (ops.Mul.apply(A, B), a * b),
         (ops.Pow.apply(P, exponent=1.5), p ** 1.5), (ops.Exp.apply(A), np.exp(a)),
         (ops.Log.apply(P), np.log(p)), (ops.Tanh.apply(A), np.tanh(a)),
+        (ops.Sin.apply(A), np.sin(a)), (ops.Cos.apply(A), np.cos(a)),
         (ops.Where.apply(A, B, cond=a > 0), np.where(a > 0, a, b)),
         (ops.MatMul.apply(A, Tensor(a.T)), a @ a.T),
         (ops.Sum.apply(A, axis=1), a.sum(1)), (ops.Sum.apply(A, axis=0, keepdims=True), a.sum(0, keepdims=True)),
@@ -80,7 +81,8 @@ def test_binary_op_gradients_with_broadcasting(op, sa, sb):
 # ------------------------------------------------------------------ unary
 @pytest.mark.parametrize("fn,low", [
     (lambda x: x ** 3, None), (lambda x: x ** -1.5, 0.5), (lambda x: x.exp(), None),
-    (lambda x: x.log(), 0.1), (lambda x: x.tanh(), None),
+    (lambda x: x.log(), 0.1), (lambda x: x.tanh(), None), (lambda x: x.sin(), None),
+    (lambda x: x.cos(), None), (lambda x: (x * x.cos()).sin(), None),
 ])
 def test_unary_gradients(fn, low):
     check(fn, leaf(3, 2, low=low))
@@ -169,6 +171,7 @@ def test_matmul_shapes_forward_and_gradient(sa, sb):
     (lambda x, y: x * y, [(3, 1), (1, 4)], None),
     (lambda x, y: (x @ y).tanh(), [(3, 4), (4, 2)], None),
     (lambda x: x.exp(), [(2, 3)], None),
+    (lambda x: x.sin() * x.cos(), [(2, 3)], None),
     (lambda x: x.log(), [(2, 3)], 0.5),
     (lambda x: x ** 2.5, [(2, 3)], 0.5),
     (lambda x: (x[:, [0, 0, 2]] ** 2).sum(axis=1), [(2, 3)], None),
@@ -182,6 +185,6 @@ def test_second_order_representative(fn, shapes, low):
 
 def test_every_primitive_is_covered_here():
     """Adding a primitive means adding it to the forward-value table above."""
-    covered = {"Add", "Mul", "Pow", "Exp", "Log", "Tanh", "Where", "MatMul", "Sum", "Max",
+    covered = {"Add", "Mul", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
                "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast"}
     assert {p.__name__ for p in ops.PRIMITIVES} == covered

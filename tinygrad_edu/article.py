@@ -29,12 +29,12 @@ import time
 
 import numpy as np
 
-from .autograd import Function, no_grad
+from .autograd import no_grad
 from .autograd import grad as _grad
 from .tensor import Tensor
 
 __all__ = [
-    "RECIPE", "ARCHITECTURE", "DEMO_SEED", "load_circles", "build_model", "Sin", "Cos",
+    "RECIPE", "ARCHITECTURE", "DEMO_SEED", "load_circles", "build_model",
     "activation_derivatives", "check_activation_derivatives", "output_layer_dz",
     "sine_data", "descend_sine_fit", "sine_loss_surface",
     "plot_dataset", "plot_architecture", "plot_activations", "plot_loss_surface",
@@ -206,35 +206,6 @@ def output_layer_dz(a_prev, w, b, y):
 
 
 # ----------------------------------------------- figure 8: sin(b cos(a x)) ---
-class Sin(Function):
-    """sin(x).   d/dx = cos(x).
-
-    tinygrad_edu's core has no trigonometry (the article's networks need none),
-    but figure 8 fits ``y = sin(b cos(a x))``.  ``sin`` and ``cos`` cannot be
-    composed from the core primitives, so they are added the way any new
-    primitive is: a :class:`~tinygrad_edu.autograd.Function` with a NumPy
-    forward and a derivative rule written with Tensor ops.
-    """
-
-    def forward(self, x):
-        return np.sin(x)
-
-    def backward(self, grad, out):
-        (x,) = self.inputs
-        return grad * Cos.apply(x)
-
-
-class Cos(Function):
-    """cos(x).   d/dx = -sin(x)."""
-
-    def forward(self, x):
-        return np.cos(x)
-
-    def backward(self, grad, out):
-        (x,) = self.inputs
-        return grad * Sin.apply(x) * -1
-
-
 SINE = dict(a=1.2, b=2.5, n=200, noise=0.1, start=(-1.0, -1.5), lr=0.04, steps=180, lim=5.0)
 
 
@@ -246,7 +217,7 @@ def sine_data(seed=DEMO_SEED, n=SINE["n"], a=SINE["a"], b=SINE["b"], noise=SINE[
 
 
 def _sine_model(a, b, x):
-    return Sin.apply(b * Cos.apply(a * x))
+    return (b * (a * x).cos()).sin()          # sin and cos are primitives in ops.py
 
 
 def descend_sine_fit(x, y, start=SINE["start"], lr=SINE["lr"], steps=SINE["steps"]):

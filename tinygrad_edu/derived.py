@@ -31,7 +31,7 @@ __all__ = [
     "neg", "sub", "div", "pow", "sqrt", "abs", "sum_to", "mean", "var", "std", "min", "max",
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "clip",
     "maximum", "minimum", "where", "matmul", "cat", "stack", "flatten", "squeeze", "unsqueeze",
-    "expand", "permute", "transpose", "reshape", "swapaxes", "exp", "log", "sum", "astype",
+    "expand", "permute", "transpose", "reshape", "swapaxes", "exp", "log", "sin", "cos", "sum", "astype",
 ]
 
 _sum = builtins.sum
@@ -61,6 +61,16 @@ def log(x):
 def tanh(x):
     """Hyperbolic tangent (primitive: see ops.Tanh for why)."""
     return ops.Tanh.apply(x)
+
+
+def sin(x):
+    """Sine (primitive)."""
+    return ops.Sin.apply(x)
+
+
+def cos(x):
+    """Cosine (primitive)."""
+    return ops.Cos.apply(x)
 
 
 @composite

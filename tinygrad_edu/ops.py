@@ -24,7 +24,7 @@ import numpy as np
 from .autograd import Function, broadcast_error
 from .tensor import Tensor
 
-__all__ = ["Add", "Mul", "Pow", "Exp", "Log", "Tanh", "Where", "MatMul", "Sum", "Max",
+__all__ = ["Add", "Mul", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
            "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast",
            "PRIMITIVES"]
 
@@ -111,6 +111,28 @@ class Tanh(Function):
 
     def backward(self, grad, out):
         return grad * (1 - out * out)
+
+
+class Sin(Function):
+    """sin(x).   d/dx = cos(x).   (The article's figure 8 fits y = sin(b cos(a x)).)"""
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, grad, out):
+        (x,) = self.inputs
+        return grad * Cos.apply(x)
+
+
+class Cos(Function):
+    """cos(x).   d/dx = -sin(x)."""
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, grad, out):
+        (x,) = self.inputs
+        return grad * Sin.apply(x) * -1
 
 
 class Where(_Broadcasting):
@@ -348,5 +370,5 @@ class Cast(Function):
 
 
 #: Every primitive op; the property tests check that each one is covered.
-PRIMITIVES = (Add, Mul, Pow, Exp, Log, Tanh, Where, MatMul, Sum, Max, Reshape, Transpose,
+PRIMITIVES = (Add, Mul, Pow, Exp, Log, Tanh, Sin, Cos, Where, MatMul, Sum, Max, Reshape, Transpose,
               Expand, GetItem, ScatterAdd, Cat, Cast)
