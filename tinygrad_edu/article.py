@@ -759,6 +759,16 @@ def example_parser(doc, fast=True):
 
 
 # --------------------------------------------------------------- main job ---
+def plot_dead_relu_graph(path, seed=0):
+    """The backward graph of a small network with a dead ReLU unit: its path is grey.
+
+    This is the article recipe's failure mode (dying ReLU) made visible: a unit
+    whose pre-activation is negative for every sample passes no gradient back.
+    """
+    from . import viz
+    return str(viz.save_graph(viz.figures.dead_unit_graph(seed), path))
+
+
 def _graph_figure(draw, log, *paths):
     """``draw(*paths)``; without Graphviz's ``dot`` program, write the DOT text instead."""
     from .viz import GraphvizNotFoundError
@@ -830,6 +840,8 @@ def run_demo(out="out", seed=DEMO_SEED, fast=False, verbose=1, log=print):
         os.path.join(out, "fig9_forward_graph.svg"), os.path.join(out, "fig9_backward_graph.svg"))
     wrote("fig9_forward_graph", fwd)
     wrote("fig9_backward_graph", bwd)
+    wrote("dead_relu_backward_graph", _graph_figure(plot_dead_relu_graph, log,
+                                                    os.path.join(out, "dead_relu_backward.svg")))
     seconds = time.perf_counter() - t0
     log(f"done in {seconds:.1f} s; {len(files)} files in {out}/")
     return dict(files=files, test_accuracy=float(test_acc), test_loss=float(test_loss),
