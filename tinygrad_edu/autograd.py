@@ -25,6 +25,7 @@ import collections
 import contextlib
 import functools
 import os
+import re
 import traceback
 
 import numpy as np
@@ -161,12 +162,20 @@ def composite(fn):
 
 
 def _renamed(err, name):
-    """``err`` with its leading op name (set by ``tagged_error``) replaced by ``name``."""
+    """``err`` with its leading op name (set by ``tagged_error``) replaced by ``name``.
+
+    A raw NumPy error (no ``op:`` prefix) gets ``name:`` put in front of it.
+    """
     op = getattr(err, "_tinygrad_edu", None)
     msg = str(err)
+    if op is None and not _NAMED.match(msg):
+        return tagged_error(err, f"{name}: {msg}", name)
     if not isinstance(op, str) or op == name or not msg.startswith(op + ":"):
         return err
     return tagged_error(err, name + msg[len(op):], name)
+
+
+_NAMED = re.compile(r"^[A-Za-z_][\w .,()\[\]=+\-*/<>'-]{0,60}: ")  # "sub: ...", "Mul backward: ..."
 
 
 # ---------------------------------------------------------- anomaly detection --

@@ -123,7 +123,7 @@ def abs(x):
     try:
         return x * _const(np.sign(x._data), x)
     except TypeError:  # bool has no sign; |b| = b
-        return Tensor._make(np.abs(x._data), False, None)
+        return Tensor._make(np.asarray(np.abs(x._data)), False, None)
 
 
 # --------------------------------------------------------------- reductions ---
@@ -314,7 +314,12 @@ def clip(x, lo=None, hi=None):
         inside &= x._data >= lo
     if hi is not None:
         inside &= x._data <= hi
-    return ops.Where.apply(x, _const(np.clip(x._data, lo, hi), x), cond=inside)
+    try:
+        clipped = np.clip(x._data, lo, hi)
+    except TypeError:
+        raise TypeError(f"clip: cannot clip a {x.dtype} tensor; convert it first, e.g. "
+                        f"x.astype('float32')") from None
+    return ops.Where.apply(x, _const(clipped, x), cond=inside)
 
 
 @composite
@@ -497,7 +502,11 @@ def stack(tensors, axis=0):
 # ------------------------------------------------- no-gradient conveniences ----
 def _no_grad_result(fn):
     def method(x, *args, **kwargs):
-        return Tensor._make(np.asarray(fn(x._data, *args, **kwargs)), False, None)
+        try:
+            return Tensor._make(np.asarray(fn(x._data, *args, **kwargs)), False, None)
+        except (ValueError, TypeError, IndexError) as e:
+            raise tagged_error(e, f"{fn.__name__}: {e} (tensor shape {x.shape})",
+                               fn.__name__) from None
     method.__name__ = fn.__name__
     method.__doc__ = f"``np.{fn.__name__}`` of the data (no gradient)."
     return method

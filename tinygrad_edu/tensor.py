@@ -130,7 +130,7 @@ class Tensor:
             # The commonest case (x * 0.5, 1 - x) first: the ABC checks below
             # cost more than the rest of a small op.
             return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
-        if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
+        if isinstance(other, numbers.Real) and not isinstance(other, np.generic):
             if kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral)) or \
                     (kind == "b" and isinstance(other, bool)):
                 return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
@@ -217,7 +217,11 @@ class Tensor:
         if self._data.ndim == 2:
             return _ops.Transpose.apply(self, axes=(1, 0))
         axes = list(range(self.ndim))
-        axes[-2], axes[-1] = axes[-1], axes[-2]
+        try:
+            axes[-2], axes[-1] = axes[-1], axes[-2]
+        except IndexError:
+            raise ValueError(f"mT: needs at least 2 axes (a matrix or a batch of them), got "
+                             f"shape {self.shape}") from None
         return _ops.Transpose.apply(self, axes=tuple(axes))
 
     def numpy(self) -> np.ndarray:
@@ -286,7 +290,7 @@ class Tensor:
 
     def __len__(self):
         if self.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise TypeError("len: a 0-d tensor has no length (it is a single number)")
         return self.shape[0]
 
     def __iter__(self):
@@ -294,15 +298,19 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use "
-                             f"(x == y).all() or .any()")
+            raise ValueError(f"bool: the truth value of a tensor of shape {self.shape} is "
+                             f"ambiguous; use (x == y).all() or .any()")
         return bool(self._data)
 
     def __float__(self):
         return float(self.item())
 
     def __int__(self):
-        return int(self.item())
+        value = self.item()
+        try:
+            return int(value)
+        except (ValueError, OverflowError) as e:  # nan, inf
+            raise type(e)(f"int: cannot convert {value} to an integer") from None
 
     __hash__ = object.__hash__  # == is elementwise, identity is the hash
 
@@ -478,6 +486,8 @@ class Tensor:
             raise TypeError(f"{_INPLACE[op.__name__]}: cannot store a {new.dtype} result in a "
                             f"{self.dtype} tensor; use an out-of-place op (x = x + y) or convert "
                             f"first (x.float()).") from None
+        except ValueError:  # not writeable
+            raise ValueError(f"{_INPLACE[op.__name__]}: {_READ_ONLY}") from None
 
     def __iadd__(self, other):
         return self._inplace(other, Tensor.__add__)
@@ -502,9 +512,14 @@ class Tensor:
         index = _index_arg(index)
         try:
             self._data[index] = _raw(value)
-        except (ValueError, IndexError, TypeError) as e:
-            raise type(e)(f"setitem (x[index] = value): {e} (tensor shape {self.shape}, value shape "
-                          f"{np.shape(_raw(value))})") from None
+        except (ValueError, IndexError, TypeError, OverflowError) as e:
+            why = _READ_ONLY if not self._data.flags.writeable else e
+            if isinstance(e, OverflowError):
+                raise OverflowError(f"setitem (x[index] = value): {e} (tensor dtype "
+                                    f"{self.dtype})") from None
+            raise autograd.tagged_error(e, f"setitem (x[index] = value): {why} (tensor shape "
+                                        f"{self.shape}, value shape {np.shape(_raw(value))})",
+                                        "setitem") from None
         self._version += 1
         try:  # a view for basic indices: only those bytes changed
             region = self._data[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
@@ -513,6 +528,8 @@ class Tensor:
         autograd.note_write(self, self._data if region.base is None else region)
 
 
+_READ_ONLY = ("this tensor's data is read-only (a broadcast made by expand/broadcast_to shares "
+              "one value among many elements); copy it first with Tensor(x)")
 _INPLACE = {"__add__": "in-place add (x += y)", "__sub__": "in-place sub (x -= y)",
             "__mul__": "in-place mul (x *= y)", "__truediv__": "in-place div (x /= y)"}
 
