@@ -1,0 +1,124 @@
+"""The hot-path shortcuts (see benchmarks/) compute exactly what the plain code would.
+
+Each shortcut is compared with the straightforward NumPy expression it
+replaces, bit for bit where that is the claim, including the awkward values
+(NaN, infinities, signed zeros) and the size thresholds on both sides.
+"""
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, ops
+
+
+def _bits(a):
+    return a.view(f"u{a.dtype.itemsize}")
+
+
+def _awkward(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(dtype)
+    flat = x.reshape(-1)
+    flat[:6] = [np.inf, -np.inf, np.nan, -0.0, 0.0, np.finfo(dtype).tiny]
+    cond = rng.random(shape) > 0.5
+    cond.reshape(-1)[:6] = [True, False, True, True, False, False]
+    return x, cond
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(4, 3), (64, 32), (5000,)])  # below and above the threshold
+def test_where_with_zero_is_bitwise_np_where(dtype, shape):
+    x, cond = _awkward(shape, dtype)
+    zero = np.asarray(0, dtype=dtype)
+    for a, b in ((x, zero), (zero, x)):
+        got = ops.Where().forward(a, b, cond)
+        want = np.where(cond, a, b)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+        assert got.flags.writeable
+
+
+def test_where_with_negative_zero_or_other_dtype_takes_the_general_path():
+    x, cond = _awkward((64, 32), np.float32)
+    for b in (np.asarray(-0.0, dtype=np.float32), np.asarray(0.0, dtype=np.float64),
+              np.asarray(1.5, dtype=np.float32)):
+        got = ops.Where().forward(x, b, cond)
+        want = np.where(cond, x, b)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+def test_relu_forward_and_gradient_on_a_large_tensor():
+    x, _ = _awkward((64, 32), np.float32)
+    t = Tensor(x, requires_grad=True)
+    y = t.relu()
+    np.testing.assert_array_equal(_bits(y.numpy()), _bits(np.where(x > 0, x, np.float32(0))))
+    y.backward(np.full(x.shape, 2.0, dtype=np.float32))
+    np.testing.assert_array_equal(t.grad.numpy(), np.where(x > 0, 2.0, 0.0).astype(np.float32))
+
+
+@pytest.mark.parametrize("src,shape", [((1,), (5,)), ((3, 1), (3, 4)), ((1, 1), (2, 3, 1)),
+                                       ((1,), (100, 100))])  # last one: above the copy threshold
+def test_expand_equals_broadcast_to_and_stays_read_only(src, shape):
+    x = np.arange(np.prod(src), dtype=np.float32).reshape(src)
+    got = ops.Expand().forward(x, shape=shape)
+    np.testing.assert_array_equal(got, np.broadcast_to(x, shape))
+    assert got.shape == shape and not got.flags.writeable
+
+
+def test_expand_errors_are_unchanged():
+    x = Tensor(np.ones((1, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="expand"):
+        x.expand(3)                      # fewer axes than the tensor: NumPy refuses too
+    with pytest.raises(ValueError, match="expand"):
+        x.expand(2, 4)
+
+
+@pytest.mark.parametrize("src,target", [((32, 4), (4,)), ((2, 3, 4), (4,)), ((2, 3, 4), (3, 1)),
+                                        ((5, 1, 4), (1, 1)), ((3, 4), (3, 4))])
+def test_sum_to_matches_numpy(src, target):
+    x = np.random.default_rng(1).standard_normal(src).astype(np.float32)
+    got = Tensor(x).sum_to(target)
+    lead = len(src) - len(target)
+    want = x.sum(axis=tuple(range(lead))) if lead else x
+    want = want.sum(axis=tuple(i for i, n in enumerate(target) if n == 1 and want.shape[i] != 1),
+                    keepdims=True)
+    assert got.shape == target
+    np.testing.assert_allclose(got.numpy(), want.reshape(target), rtol=1e-5, atol=1e-6)
+
+
+def test_bias_gradient_through_the_one_sum_path():
+    b = Tensor(np.zeros(4, dtype=np.float32), requires_grad=True)
+    x = Tensor(np.ones((32, 4), dtype=np.float32))
+    (x + b).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), np.full(4, 32, dtype=np.float32))
+    # and second order still works through it
+    (g,) = tg.grad(((x * b) * (x * b)).sum(), b, create_graph=True)
+    (h,) = tg.grad(g.sum(), b)
+    np.testing.assert_allclose(h.numpy(), np.full(4, 64, dtype=np.float32))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("number", [2, 0.5, -3, 10**40])
+def test_python_numbers_take_the_float_tensor_dtype(dtype, number):
+    x = Tensor(np.ones(3), dtype=dtype)
+    with np.errstate(over="ignore"):
+        for y in (x * number, number - x, x + number, number * x):
+            assert y.dtype == np.dtype(dtype)
+
+
+def test_bool_and_numpy_scalars_keep_the_general_rules():
+    x = Tensor(np.ones(3, dtype=np.float32))
+    assert (x * True).dtype == np.float32
+    assert (x * np.float64(2.0)).dtype == np.float64   # a NumPy scalar is not a Python number
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4)])
+def test_mT_swaps_the_last_two_axes_and_back(shape):
+    x = Tensor(np.arange(np.prod(shape), dtype=np.float32).reshape(shape), requires_grad=True)
+    y = x.mT
+    np.testing.assert_array_equal(y.numpy(), np.swapaxes(x.numpy(), -1, -2))
+    (y * Tensor(np.arange(y.size, dtype=np.float32).reshape(y.shape))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(),
+                                  np.swapaxes(np.arange(y.size, dtype=np.float32).reshape(y.shape),
+                                              -1, -2))
