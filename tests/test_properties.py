@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
@@ -611,9 +611,9 @@ def _recorded_primitives(out):
 
 
 # ============================================================ property tests ===
-# Second-order checks cost ~10x a first-order one; they get a third of the
+# Second-order checks cost several first-order ones; they get half the
 # examples of the active profile (see tests/conftest.py).
-FEWER = settings(max_examples=max(5, settings.default.max_examples // 3))
+FEWER = settings(max_examples=max(5, settings.default.max_examples // 2))
 NAMES = sorted(SPECS)
 
 
@@ -738,6 +738,57 @@ def test_broadcasting_law_covers_the_broadcasting_primitives():
     needed = {c for c in ops.PRIMITIVES if issubclass(c, ops._Broadcasting)} | {ops.MatMul}
     covered = {t for n in BROADCASTING for t in SPECS[n].targets}
     assert needed <= covered, needed - covered
+
+
+# ============================================= the suite catches real bugs ===
+def _tanh_affine_backward(self, grad, out):      # vjp(v) = J^T v + c: not linear in v
+    return grad * (1 - out * out) + 1e-3
+
+
+def _tanh_frozen_backward(self, grad, out):      # right values, but a constant: no 2nd order
+    return grad * Tensor._const(1 - out.numpy() ** 2, out)
+
+
+def _exp_off_backward(self, grad, out):          # 1% off
+    return grad * out * 1.01
+
+
+def _add_broadcast_backward(self, grad, out):    # 1e-4 off only for a broadcast input: below
+    a, b = self.inputs                           # gradcheck's rtol, caught by the law
+    gb = grad.sum_to(b.shape)
+    return grad.sum_to(a.shape), (gb * 1.0001 if b.shape != out.shape else gb)
+
+
+MUTANTS = {
+    "linearity": (ops.Tanh, _tanh_affine_backward,
+                  lambda: test_backward_is_linear_in_upstream_gradient("Tanh")),
+    "second order": (ops.Tanh, _tanh_frozen_backward, lambda: test_second_order("Tanh")),
+    "first order": (ops.Exp, _exp_off_backward, lambda: test_first_order("Exp")),
+    "dot product": (ops.Exp, _exp_off_backward, lambda: test_dot_product_identity("Exp")),
+    "broadcasting": (ops.Add, _add_broadcast_backward,
+                     lambda: test_broadcasting_reduces_gradients_by_summation("Add")),
+}
+
+
+@pytest.mark.parametrize("law", sorted(MUTANTS))
+def test_each_property_catches_a_planted_bug(law, monkeypatch):
+    """Each property test fails when a backward rule is broken in the way it guards against."""
+    op, backward, run = MUTANTS[law]
+    monkeypatch.setattr(op, "backward", backward)
+    profile = settings.get_current_profile_name()
+    settings.register_profile("planted-bug", settings.get_profile(profile),
+                              phases=[Phase.explicit, Phase.generate])   # no shrinking: faster
+    settings.load_profile("planted-bug")
+    try:
+        with pytest.raises(AssertionError):
+            run()
+    finally:
+        settings.load_profile(profile)
+
+
+def test_gradcheck_alone_misses_the_broadcasting_bug(monkeypatch):
+    monkeypatch.setattr(ops.Add, "backward", _add_broadcast_backward)
+    test_first_order("Add")
 
 
 # ======================================================= fixed bugs, kept as regressions ===
