@@ -133,9 +133,9 @@ def one_blas_thread():
 def environment():
     commit = None
     try:
+        here = os.path.dirname(os.path.abspath(__file__))
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=5,
-                                cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip() or None
+                                text=True, timeout=5, cwd=here).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
     return {"python": sys.version.split()[0], "numpy": np.__version__,
@@ -206,7 +206,8 @@ def table(results):
             target = "-"
         wall = r.extra.get("wall_ratio")
         rows.append((r.name, r.unit, fmt_time(r.ours), fmt_time(r.numpy), f"{r.ratio:.2f}x", target,
-                     "-" if wall is None else f"{wall:.2f}x", fmt_time(r.torch), "-" if r.torch is None else f"{r.torch / r.numpy:.2f}x",
+                     "-" if wall is None else f"{wall:.2f}x", fmt_time(r.torch),
+                     "-" if r.torch is None else f"{r.torch / r.numpy:.2f}x",
                      ("ok " if r.check_ok else "FAILED ") + r.check))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
     lines = []

@@ -79,7 +79,8 @@ class Adam:
 
     def step(self, grads):
         self.t += 1
-        alpha = float(self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t))  # no float64
+        # a Python float: a NumPy float64 scalar would make the update float64
+        alpha = float(self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t))
         for p, g, m, v in zip(self.params, grads, self.m, self.v):
             m *= self.b1
             m += (1 - self.b1) * g

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.nn.functional import binary_cross_entropy
 
@@ -23,7 +22,8 @@ class _FallbackAdam:
 
     def step(self):
         self.t += 1
-        alpha = float(self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t))  # no float64
+        # a Python float: a NumPy float64 scalar would make the update float64
+        alpha = float(self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t))
         for p, m, v in zip(self.params, self.m, self.v):
             g = p.grad.data
             m *= self.b1
@@ -95,7 +95,3 @@ def chain_forward_backward(x0, consts, n_ops):
     y = chain(x, consts, n_ops)
     y.sum().backward()
     return y.numpy(), x.grad.numpy()
-
-
-def seed_everything(seed):
-    tg.manual_seed(seed)

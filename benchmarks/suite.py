@@ -37,9 +37,11 @@ def _check_mlp(sizes, X, Y, torch):
         hw.train_step(ref, ref_opt, X, Y)
     diff = max_rel_diff(model.numpy_params(), ref.params)
     moved = max_rel_diff(ref.params, init)
-    dtypes = sorted({str(p.dtype) for p in model.params} | {str(p.grad.dtype) for p in model.params})
+    dtypes = sorted({str(p.dtype) for p in model.params} |
+                    {str(p.grad.dtype) for p in model.params})
     ok = diff <= PARAM_TOL and moved > 10 * diff and dtypes == ["float32"]
-    text = f"params after {CHECK_STEPS} steps: max rel diff {diff:.1e} (moved {moved:.1e}); {'/'.join(dtypes)}"
+    text = (f"params after {CHECK_STEPS} steps: max rel diff {diff:.1e} (moved {moved:.1e}); "
+            f"{'/'.join(dtypes)}")
     if torch is not None:
         tm = torch_impl.MLP(torch, glorot_params(sizes))
         tX, tY = torch.tensor(X), torch.tensor(Y)

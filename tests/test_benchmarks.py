@@ -50,7 +50,7 @@ def test_handwritten_backprop_matches_finite_differences():
     X, Y = circles(16, seed=4)
     X, Y = X.astype(np.float64), Y.astype(np.float64)
     model = hw.MLP(params)
-    model.params = [p.astype(np.float64) for p in params]  # MLP casts to float32; undo for the check
+    model.params = [p.astype(np.float64) for p in params]  # MLP casts to float32; undo that
     _, grads = model.loss_and_grads(X, Y)
     h = 1e-6
     for p, g in zip(model.params, grads):
