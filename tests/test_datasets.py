@@ -4,8 +4,11 @@ The reference values below were produced by scikit-learn 1.9.1 (outside this
 project) with the same arguments; our NumPy implementation reproduces them
 bit for bit.
 """
+import math
+
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu.datasets import iterate_minibatches, make_circles, make_moons, train_test_split
@@ -121,3 +124,19 @@ def test_iterate_minibatches():
         list(iterate_minibatches(x, batch_size=0))
     with pytest.raises(ValueError, match="different numbers of samples"):
         list(iterate_minibatches(x, y[:5]))
+
+
+@given(n=st.integers(2, 60), frac=st.floats(0.01, 0.99), seed=st.integers(0, 2 ** 32 - 1),
+       shuffle=st.booleans())
+def test_train_test_split_is_a_partition_with_sklearn_sizes(n, frac, seed, shuffle):
+    n_test = math.ceil(frac * n)
+    a = np.arange(n)
+    if n_test >= n:
+        with pytest.raises(ValueError, match="empty set"):
+            train_test_split(a, test_size=frac, random_state=seed, shuffle=shuffle)
+        return
+    train, test = train_test_split(a, test_size=frac, random_state=seed, shuffle=shuffle)
+    assert len(test) == n_test and len(train) == n - n_test
+    assert sorted(np.concatenate([train, test]).tolist()) == list(range(n))
+    if not shuffle:
+        assert train.tolist() == list(range(n - n_test))

@@ -450,3 +450,22 @@ def test_seed_sweep_script_smoke(capsys):
     assert [r["seed"] for r in results] == [0, 1] and "| 1 |" in out
     assert "seeds reach test accuracy >= 0.99" in out
     assert all(len(r["dead_units"]) == 4 and 0 <= r["test_acc"] <= 1 for r in results)
+
+
+def test_training_stays_float32(circles):
+    """float64 data is converted once; loss, gradients, weights and outputs stay float32."""
+    X_train, _, y_train, _ = circles
+    assert X_train.dtype == np.float64
+    model = small_model()
+    seen = set()
+
+    def spy(batch, logs):
+        seen.update(p.grad.dtype for p in model.parameters())
+        seen.update(p.dtype for p in model.parameters())
+        seen.update(s.dtype for st in model.optimizer.state for s in st.values())
+
+    model.fit(X_train, y_train, epochs=1, verbose=0,
+              callbacks=[LambdaCallback(on_train_batch_end=spy)])
+    assert seen == {np.dtype(np.float32)}
+    assert model.predict(X_train).dtype == np.float32
+    assert model(X_train).dtype == np.float32
