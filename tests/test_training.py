@@ -469,3 +469,28 @@ def test_training_stays_float32(circles):
     assert seen == {np.dtype(np.float32)}
     assert model.predict(X_train).dtype == np.float32
     assert model(X_train).dtype == np.float32
+
+
+def test_model_checkpoint(tmp_path, circles):
+    from tinygrad_edu.training import ModelCheckpoint
+    X_train, X_test, y_train, y_test = circles
+    model = small_model()
+    ckpt = ModelCheckpoint(str(tmp_path / "w-{epoch:02d}.npz"),
+                           optimizer_filepath=str(tmp_path / "opt-{epoch:02d}.npz"))
+    model.fit(X_train, y_train, epochs=3, verbose=0, callbacks=[ckpt])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "opt-01.npz", "opt-02.npz", "opt-03.npz", "w-01.npz", "w-02.npz", "w-03.npz"]
+    restored = small_model()
+    restored.load_weights(tmp_path / "w-03.npz")
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), restored.get_weights()))
+
+    best = ModelCheckpoint(str(tmp_path / "best.npz"), monitor="val_accuracy", mode="max",
+                           save_best_only=True)
+    hist = small_model().fit(X_train, y_train, epochs=4, verbose=0, callbacks=[best],
+                             validation_data=(X_test, y_test))
+    acc = hist.history["val_accuracy"]
+    improved = sum(a > max(acc[:i], default=-1) for i, a in enumerate(acc))
+    assert len(best.saved) == improved and best.best == max(acc)
+    bad = ModelCheckpoint(str(tmp_path / "x.npz"), monitor="val_loss", save_best_only=True)
+    with pytest.raises(ValueError, match="monitor='val_loss' is not in the logs; available: loss"):
+        small_model().fit(X_train, y_train, epochs=1, verbose=0, callbacks=[bad])

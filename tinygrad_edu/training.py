@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - exercised by monkeypatching in the tes
     _tqdm = None
 
 __all__ = ["Callback", "CallbackList", "History", "LambdaCallback", "TerminateOnNaN",
+           "ModelCheckpoint",
            "ProgressBar", "METRICS", "get_metric", "binary_accuracy", "categorical_accuracy",
            "sparse_categorical_accuracy"]
 
@@ -287,6 +288,63 @@ class TerminateOnNaN(Callback):
             if self.verbose:
                 print(f"TerminateOnNaN: batch {batch} of epoch {self._epoch}: the loss is {loss}; "
                       f"training stopped. A smaller learning rate usually helps.", file=sys.stderr)
+
+
+class ModelCheckpoint(Callback):
+    """Save the model's weights (and optionally the optimizer's state) after every epoch.
+
+    Files are written atomically (see :mod:`tinygrad_edu.io`): a crash while
+    saving leaves the previous checkpoint intact.
+
+    Parameters
+    ----------
+    filepath : str
+        Where to write the weights (``.npz``).  May use ``{epoch}`` (1-based,
+        as Keras) and any log key, e.g. ``'ckpt-{epoch:02d}-{loss:.3f}.npz'``.
+    optimizer_filepath : str, optional
+        Also write the optimizer's state there (same formatting), so that
+        training can be resumed exactly.
+    monitor : str
+        The log key compared by ``save_best_only`` (default ``'loss'``).
+    save_best_only : bool
+        Only save when ``monitor`` improves (gets smaller, or larger with
+        ``mode='max'``).
+    mode : 'min' or 'max'
+
+    Attributes
+    ----------
+    saved : list of str
+        The weight files written, in order.
+    """
+
+    def __init__(self, filepath, optimizer_filepath=None, monitor="loss", save_best_only=False,
+                 mode="min"):
+        super().__init__()
+        if mode not in ("min", "max"):
+            raise ValueError(f"ModelCheckpoint: mode must be 'min' or 'max', got {mode!r}")
+        self.filepath, self.optimizer_filepath = str(filepath), optimizer_filepath
+        self.monitor, self.save_best_only, self.mode = monitor, save_best_only, mode
+        self.best = None
+        self.saved = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        if self.save_best_only:
+            if self.monitor not in logs:
+                raise ValueError(f"ModelCheckpoint: monitor={self.monitor!r} is not in the logs; "
+                                 f"available: {', '.join(logs)}")
+            value = logs[self.monitor]
+            better = self.best is None or (value < self.best if self.mode == "min"
+                                           else value > self.best)
+            if not better or not math.isfinite(value):
+                return
+            self.best = value
+        fields = dict(logs, epoch=epoch + 1)
+        path = self.filepath.format(**fields)
+        self.model.save_weights(path)
+        if self.optimizer_filepath is not None:
+            self.model.optimizer.save_weights(str(self.optimizer_filepath).format(**fields))
+        self.saved.append(path)
 
 
 # ------------------------------------------------------------ progress bar ----
