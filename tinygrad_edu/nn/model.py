@@ -302,7 +302,7 @@ class Model(Module):
                     out = self(make(xb, False, None))
                     loss = loss_fn(out, make(yb, False, None))
                     value = float(loss._data)
-                    if value - value == 0.0:          # finite: learn from this batch
+                    if math.isfinite(value):          # learn from this batch
                         zero_grad()
                         loss.backward()
                         step()
@@ -340,7 +340,8 @@ class Model(Module):
             warnings.warn(f"fit: the loss became {value} at batch {b} of epoch {e}; training "
                           f"stopped there without applying that batch's update. The learning "
                           f"rate is probably too high (or the data has extreme values); "
-                          f"lower it, e.g. compile(optimizer=Adam(lr=...)).", RuntimeWarning, stacklevel=2)
+                          f"lower it, e.g. compile(optimizer=Adam(lr=...)).",
+                          RuntimeWarning, stacklevel=2)
         cb_list.on_train_end()
         return history
 
