@@ -648,7 +648,8 @@ def test_second_order(name):
 def _vjp(out, xs, v):
     gs = tg.grad(out, xs, grad_outputs=Tensor(v.astype(out.dtype)), retain_graph=True,
                  allow_unused=True)
-    return [np.zeros(x.shape) if g is None else g.numpy().astype(np.float64) for x, g in zip(xs, gs)]
+    return [np.zeros(x.shape) if g is None else g.numpy().astype(np.float64)
+            for x, g in zip(xs, gs)]
 
 
 @pytest.mark.parametrize("name", NAMES)

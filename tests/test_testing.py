@@ -324,7 +324,8 @@ def test_reals_avoid_points(x):
 
 
 @FEW
-@given(ts.tensors((2, 3), dtype="float32", elements=ts.positives(0.125, width=32), requires_grad=False))
+@given(ts.tensors((2, 3), dtype="float32", elements=ts.positives(0.125, width=32),
+                  requires_grad=False))
 def test_tensors_dtype_domain_and_flag(t):
     assert t.shape == (2, 3) and t.dtype == np.float32 and not t.requires_grad
     assert np.all(t.numpy() >= 0.125)

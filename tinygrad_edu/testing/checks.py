@@ -77,7 +77,9 @@ def _call(fn, args, what):
 
 
 def _label(kind, i, x):
-    return f"{kind} {i} ({x.name!r}, shape {x.shape})" if x.name else f"{kind} {i} (shape {x.shape})"
+    if x.name:
+        return f"{kind} {i} ({x.name!r}, shape {x.shape})"
+    return f"{kind} {i} (shape {x.shape})"
 
 
 def _element(symbol, shape, flat):
@@ -88,7 +90,7 @@ def _element(symbol, shape, flat):
 
 
 class _Evaluator:
-    """Evaluate ``fn`` with one input element nudged, as a flat float64 vector (or its projections)."""
+    """``fn`` with one input element nudged, as a flat float64 vector (or its projections)."""
 
     P = None   # projections of the output (None: the full output)
 
@@ -300,7 +302,8 @@ def _compare(out, wanted, evaluate, eps, atol, rtol, raise_exception, kinks, n_p
              what, kind):
     """The heart of gradcheck: analytic vs numerical Jacobian (or projections) of ``wanted``."""
     if out.dtype.kind != "f":
-        raise TypeError(f"{what}: fn returned a {out.dtype} tensor; only float outputs have gradients")
+        raise TypeError(f"{what}: fn returned a {out.dtype} tensor; only float outputs have "
+                        f"gradients")
     if out.size <= FULL_JACOBIAN_MAX:
         P, rows = None, out.size
     else:
@@ -336,7 +339,8 @@ def _compare(out, wanted, evaluate, eps, atol, rtol, raise_exception, kinks, n_p
                            allowed=allowed[r, j], kink=bool(kink[r, j]), left=left[r, j],
                            right=right[r, j], bad=int((~ok).sum()), total=ok.size)
     if kink_notes:
-        warnings.warn(f"{what}: non-differentiable point(s) (kinks) within eps={eps} of the {kind}s; "
+        warnings.warn(f"{what}: non-differentiable point(s) (kinks) within eps={eps} of the "
+                      f"{kind}s; "
                       f"the analytic gradient was accepted there because it lies between the "
                       f"one-sided differences: " + "; ".join(kink_notes), KinkWarning, stacklevel=3)
     if failure is None:
@@ -357,16 +361,19 @@ def _message(f, out, P, eps, what, kind):
         of = f"<u{f['r']}, out>"
         scope = (f"projected entries (out has {out.size} elements > {FULL_JACOBIAN_MAX}: checked "
                  f"along {P.shape[0]} random output directions u_k)")
-    lines = [f"{what} failed for {_label(kind, f['i'], x)}: {f['bad']} of {f['total']} {scope} differ "
+    lines = [f"{what} failed for {_label(kind, f['i'], x)}: {f['bad']} of {f['total']} {scope} "
+             f"differ "
              f"from finite differences.",
              f"  worst element: d {of} / d {wrt}  ({kind} {f['i']}, index "
              f"{tuple(int(v) for v in np.unravel_index(f['j'], x.shape))})",
              f"    analytic  = {f['ana']:.8g}",
              f"    numerical = {f['num']:.8g}",
-             f"    error     = {f['err']:.3g} (allowed: atol + rtol * |numerical| = {f['allowed']:.3g})"]
+             f"    error     = {f['err']:.3g} (allowed: atol + rtol * |numerical| = "
+             f"{f['allowed']:.3g})"]
     if f["kink"]:
         lines.append(f"  this entry is at a kink (non-differentiable point within eps={eps}): the "
-                     f"one-sided differences are {f['left']:.6g} (left) and {f['right']:.6g} (right)"
+                     f"one-sided differences are {f['left']:.6g} (left) and {f['right']:.6g} "
+                     f"(right)"
                      + (f"; with kinks='raise' kinks are failures; make the inputs avoid them"
                         if f['ana'] >= min(f['left'], f['right']) - f['allowed'] and
                         f['ana'] <= max(f['left'], f['right']) + f['allowed'] else
@@ -375,7 +382,8 @@ def _message(f, out, P, eps, what, kind):
         lines.append("  the numerical value is not finite: fn is not finite at x +- eps; move the "
                      "input inside the function's domain")
     if out.dtype != np.float64:
-        lines.append(f"  note: fn returned {out.dtype} although the inputs were promoted to float64; "
+        lines.append(f"  note: fn returned {out.dtype} although the inputs were promoted to "
+                     f"float64; "
                      f"finite differences are only as precise as {out.dtype}")
     if what == "gradgradcheck":
         lines.append("  (second order: this checks the derivative of the vector-Jacobian product "
@@ -432,7 +440,8 @@ def gradcheck_params(fn, params, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception
     dtype('float32')
     """
     if kinks not in ("warn", "ignore", "raise"):
-        raise ValueError(f"gradcheck_params: kinks must be 'warn', 'ignore' or 'raise', got {kinks!r}")
+        raise ValueError(f"gradcheck_params: kinks must be 'warn', 'ignore' or 'raise', got "
+                         f"{kinks!r}")
     params = [params] if isinstance(params, Tensor) else list(params)
     if not params:
         raise ValueError("gradcheck_params: no parameters given")
