@@ -383,6 +383,45 @@ def test_inplace_on_leaf_requiring_grad_while_recording():
     assert w.tolist() == [1.0]
 
 
+@pytest.mark.parametrize("index", [1, slice(0, 2), (slice(None), 0), np.array([2, 0]),
+                                   np.array([True, False, True]), Ellipsis])
+def test_recorded_setitem_has_the_right_gradients(index):
+    from tinygrad_edu.testing import gradcheck
+    rng = np.random.default_rng(0)
+    w = Tensor(rng.standard_normal((3, 3)), requires_grad=True)
+
+    def fn(w, v):
+        h = w * 2.0
+        h[index] = v * 3.0               # recorded: where(mask, v placed at index, old h)
+        return (h * h).sum()
+    selected = np.shape(np.zeros((3, 3))[index])
+    v = Tensor(rng.standard_normal(selected[-1:] if selected else ()), requires_grad=True)
+    assert gradcheck(fn, [w, v])
+    # and by hand: the assigned elements get no gradient from the old value
+    loss = fn(w, v)
+    loss.backward()
+    mask = np.zeros((3, 3), bool)
+    mask[index] = True
+    assert (w.grad.numpy()[mask] == 0).all()
+
+
+def test_recorded_setitem_fills_a_buffer_and_refuses_ambiguous_cases():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    buf = Tensor.zeros(2, 3)
+    buf[0] = w * 2                       # buffer that does not require grad: now it does
+    buf[1, 1:] = w[:2]
+    buf.sum().backward()
+    assert buf.requires_grad and w.grad.tolist() == [3.0, 3.0, 2.0]
+    h = w * 1
+    err = _raises(lambda: h.__setitem__(np.array([0, 0]), w[:2]))
+    assert isinstance(err, ValueError) and "more than once" in str(err)
+    err = _raises(lambda: h.__setitem__(0, w))
+    assert_clean(err, ValueError, "setitem (x[index] = value)", (3,), "()")
+    err = _raises(lambda: h.__setitem__(7, 1.0))
+    assert_clean(err, IndexError, "setitem (x[index] = value)", (3,))
+    assert h._version == 0               # nothing was written by the failed assignments
+
+
 def test_inplace_before_use_is_fine_and_updates_after_backward_are_fine():
     a = Tensor([1.0, 2.0], requires_grad=True)
     w = Tensor([3.0, 4.0])
@@ -441,6 +480,63 @@ def test_no_warning_when_grad_is_replaced_by_the_user():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         (w * w).sum().backward()
+
+
+# ---------------------------------------------------------------- training ----
+def _diverging_model():
+    from tinygrad_edu.nn import Dense, Sequential
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 2)).astype(np.float32)
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(loss="mse", optimizer="sgd")
+    model.optimizer.lr = 50.0
+    return model, x, x.sum(axis=1, keepdims=True)
+
+
+def test_divergence_stops_fit_with_a_clear_warning():
+    model, x, y = _diverging_model()
+    with np.errstate(over="ignore", invalid="ignore"), \
+            pytest.warns(RuntimeWarning, match="learning rate is probably too high"):
+        history = model.fit(x, y, epochs=30, verbose=0)
+    losses = history.history["loss"]
+    assert len(losses) < 30                                   # stopped, not 30 epochs of NaN
+    assert all(np.isfinite(v) for v in losses[:-1])
+    assert all(np.isfinite(p.numpy()).all() for p in model.parameters())  # bad update skipped
+
+
+def test_divergence_with_terminate_on_nan(capsys):
+    from tinygrad_edu.training import TerminateOnNaN
+    model, x, y = _diverging_model()
+    stop = TerminateOnNaN()
+    with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")                       # no warning: the callback reports it
+        history = model.fit(x, y, epochs=30, verbose=0, callbacks=[stop])
+    assert stop.stopped is not None and not np.isfinite(stop.stopped[2])
+    assert len(history.history["loss"]) == stop.stopped[0] + 1
+    assert "TerminateOnNaN" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    (dict(batch_size=0), "batch_size must be an integer >= 1"),
+    (dict(epochs=-1), "epochs must be an integer >= 0"),
+])
+def test_fit_argument_errors(kwargs, text):
+    from tinygrad_edu.nn import Dense, Sequential
+    model = Sequential([Dense(1, input_dim=2, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer="adam")
+    with pytest.raises(ValueError, match=text) as info:
+        model.fit(np.zeros((8, 2)), np.zeros(8), verbose=0, **kwargs)
+    assert str(info.value).startswith("fit:")
+
+
+def test_dense_and_predict_input_size_errors():
+    from tinygrad_edu.nn import Dense, Sequential
+    model = Sequential([Dense(4, input_dim=2, activation="relu"), Dense(1)])
+    err = _raises(lambda: model(Tensor.ones(5, 3)))
+    assert isinstance(err, ValueError) and "(5, 3)" in str(err) and "2 features" in str(err)
+    model.compile(loss="mse", optimizer="sgd")
+    err = _raises(lambda: model.predict(np.ones((5, 3))))
+    assert str(err).startswith("predict:") and "(5, 3)" in str(err)
 
 
 # ------------------------------------------------------ the docs catalogue ----

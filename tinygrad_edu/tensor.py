@@ -502,13 +502,16 @@ class Tensor:
         return self._inplace(other, Tensor.__truediv__)
 
     def __setitem__(self, index, value):
-        """``x[index] = value`` in place; counts as an in-place change of x."""
-        if autograd._grad_enabled and (self._requires_grad or
-                                       (isinstance(value, Tensor) and value._requires_grad)):
-            raise RuntimeError(
-                f"setitem (x[index] = value): cannot assign into a tensor of shape {self.shape} "
-                f"while recording gradients; build the result out of place (tinygrad_edu.where "
-                f"or cat), or assign inside no_grad().")
+        """``x[index] = value`` in place; counts as an in-place change of x.
+
+        While recording, when ``x`` or ``value`` requires grad, the assignment
+        is recorded as ``where(mask, value placed at index, old x)``: the
+        gradient reaches ``value`` from the assigned elements and the old ``x``
+        from the others (see ``_setitem_recorded``).
+        """
+        if autograd._grad_enabled and self._data.dtype.kind == "f" and (
+                self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+            return self._setitem_recorded(_index_arg(index), value)
         index = _index_arg(index)
         try:
             self._data[index] = _raw(value)
@@ -526,6 +529,50 @@ class Tensor:
         except IndexError:
             region = self._data
         autograd.note_write(self, self._data if region.base is None else region)
+
+
+    def _setitem_recorded(self, index, value):
+        """``x[index] = value`` as a recorded op, rewiring ``x`` like ``x += y`` does."""
+        where = "setitem (x[index] = value)"
+        if self._requires_grad and self._ctx is None:
+            raise RuntimeError(
+                f"{where}: a leaf tensor that requires grad (shape {self.shape}) cannot be "
+                f"modified in place while recording, because its gradient is computed from it. "
+                f"Assign inside 'with no_grad():', or build a new tensor, e.g. "
+                f"x2 = tinygrad_edu.where(mask, value, x).")
+        value = self._lift(value)
+        mask = np.zeros(self.shape, dtype=bool)
+        try:
+            mask[index] = True
+            selected = np.shape(self._data[index])
+        except (IndexError, ValueError, TypeError) as e:
+            raise autograd.tagged_error(e, f"{where}: {e} (tensor shape {self.shape})",
+                                        "setitem") from None
+        if np.count_nonzero(mask) != int(np.prod(selected)):
+            raise ValueError(f"{where}: the index selects some elements more than once; which "
+                             f"assigned value wins is not differentiable. Use unique indices.")
+        v = value if value.dtype == self.dtype else value.astype(self.dtype)
+        if v.shape != selected:
+            extra = v.ndim - len(selected)  # NumPy drops leading axes of size 1 here
+            try:
+                if extra > 0 and all(n == 1 for n in v.shape[:extra]):
+                    v = v.reshape(v.shape[extra:])
+                v = v.expand(selected)
+            except ValueError:
+                raise ValueError(f"{where}: cannot broadcast a value of shape {value.shape} to "
+                                 f"the selected shape {selected} (tensor shape "
+                                 f"{self.shape})") from None
+        if not self._data.flags.writeable:
+            raise ValueError(f"{where}: {_READ_ONLY}")
+        old = Tensor._make(self._data.copy(), self._requires_grad, self._ctx)
+        old._version = self._version  # ``old`` stands for self as its producer left it
+        placed = _ops.ScatterAdd.apply(v, index=index, shape=self.shape)
+        new = _ops.Where.apply(placed, old, cond=mask)
+        np.copyto(self._data, new._data)
+        self._ctx, self._requires_grad = new._ctx, True
+        new._ctx.out_version = self._version + 1  # self *is* that op's output now
+        self._version += 1
+        autograd.note_write(self, self._data)
 
 
 _READ_ONLY = ("this tensor's data is read-only (a broadcast made by expand/broadcast_to shares "
