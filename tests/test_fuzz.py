@@ -11,6 +11,8 @@ one of the documented exception types with a message that names the operation:
 * ``ValueError``, ``TypeError``, ``IndexError`` (``numpy.exceptions.AxisError``
   is both) for bad shapes, types, axes and indices;
 * ``RuntimeError`` for autograd misuse and in-place conflicts;
+* ``FloatingPointError`` from backward inside ``detect_anomaly()`` when a
+  gradient is NaN or inf (naming the op, its input shapes and where it was made);
 * ``OverflowError`` only from ``int()`` of an infinite value and from storing a
   too-large number into an integer tensor (``x[i] = 1e30``), as in Python and NumPy.
 
@@ -119,6 +121,7 @@ UNARY = {
     "backward gradient": lambda d, a: a.backward(
         gradient=np.ones([abs(n) for n in d(SHAPES)][:a.ndim] or a.shape)),
     "zero_grad": lambda d, a: a.zero_grad(),
+    "backward anomaly": lambda d, a: _anomaly_backward(a),
     "bce": lambda d, a: F.binary_cross_entropy(a.sigmoid(), np.ones(a.shape[:1], np.float32)),
     "mse": lambda d, a: F.mse_loss(a, np.zeros([abs(n) for n in d(SHAPES)])),
 }
@@ -140,7 +143,16 @@ BINARY = {
 }
 
 
+def _anomaly_backward(a):
+    with tg.detect_anomaly():
+        a.sum().backward()
+
+
 def check_error(err, name):
+    if name == "backward anomaly" and isinstance(err, FloatingPointError):
+        assert re.match(r"^\w+ backward produced a non-finite gradient \((nan|inf)\) for input "
+                        r"\d+ of shape \(.*\)\n  op inputs: .*\n  op created at: ", str(err)), err
+        return
     assert isinstance(err, ALLOWED) or (name in ("int", "setitem") and
                                         isinstance(err, OverflowError)), \
         f"{name}: {type(err).__name__}: {err}"
@@ -154,7 +166,7 @@ def check_error(err, name):
         f"{name}: NumPy error chained onto: {err!r} <- {err.__context__!r}"
 
 
-@settings(max_examples=150, stateful_step_count=1)
+@settings(max_examples=300)
 @given(data=st.data(), pool=st.lists(tensors(), min_size=2, max_size=4),
        steps=st.integers(5, 25))
 def test_random_op_sequences_raise_only_documented_errors(data, pool, steps):
