@@ -57,23 +57,6 @@ def test_relu_forward_and_gradient_on_a_large_tensor():
     np.testing.assert_array_equal(t.grad.numpy(), np.where(x > 0, 2.0, 0.0).astype(np.float32))
 
 
-@pytest.mark.parametrize("src,shape", [((1,), (5,)), ((3, 1), (3, 4)), ((1, 1), (2, 3, 1)),
-                                       ((1,), (100, 100))])  # last one: above the copy threshold
-def test_expand_equals_broadcast_to_and_stays_read_only(src, shape):
-    x = np.arange(np.prod(src), dtype=np.float32).reshape(src)
-    got = ops.Expand().forward(x, shape=shape)
-    np.testing.assert_array_equal(got, np.broadcast_to(x, shape))
-    assert got.shape == shape and not got.flags.writeable
-
-
-def test_expand_errors_are_unchanged():
-    x = Tensor(np.ones((1, 3), dtype=np.float32))
-    with pytest.raises(ValueError, match="expand"):
-        x.expand(3)                      # fewer axes than the tensor: NumPy refuses too
-    with pytest.raises(ValueError, match="expand"):
-        x.expand(2, 4)
-
-
 @pytest.mark.parametrize("src,target", [((32, 4), (4,)), ((2, 3, 4), (4,)), ((2, 3, 4), (3, 1)),
                                         ((5, 1, 4), (1, 1)), ((3, 4), (3, 4))])
 def test_sum_to_matches_numpy(src, target):
