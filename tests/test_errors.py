@@ -471,6 +471,34 @@ def test_warning_when_gradients_are_not_zeroed_after_a_step():
     assert rec[0].filename == __file__  # points at the user's line
 
 
+@pytest.mark.parametrize("reset", [
+    lambda w: setattr(w, "grad", None),
+    lambda w: w.grad.__imul__(0.0),
+    lambda w: w.grad.__setitem__(Ellipsis, 0.0),
+    lambda w: w.grad.numpy().fill(0.0),
+], ids=["None", "*= 0", "[...] = 0", "numpy fill"])
+def test_no_warning_when_grad_is_reset_in_any_way(reset):
+    from tinygrad_edu.optim import SGD
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    opt = SGD([w], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            (w * w).sum().backward()
+            opt.step()
+            reset(w)
+
+
+def test_no_warning_in_fit():
+    from tinygrad_edu.article import build_model
+    model = build_model()
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (64, 2)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(x, (x[:, 0] > 0).astype(np.float32), epochs=2, batch_size=16, verbose=0)
+
+
 def test_no_warning_when_grad_is_replaced_by_the_user():
     w = Tensor([1.0, 2.0], requires_grad=True)
     (w * w).sum().backward()

@@ -560,17 +560,19 @@ def _accumulate(t, g, create_graph):
     ``t`` it was computed for.  Adding to it after ``t`` changed in place --
     typically after ``optimizer.step()`` without ``zero_grad()`` -- warns:
     that sum mixes gradients of two different parameter values.  Accumulating
-    over several backward() calls *between* steps stays silent, as intended.
+    over several backward() calls *between* steps stays silent, as intended,
+    and so does a ``.grad`` the user replaced, changed in place or zeroed.
     """
     if t.grad is None:
         t.grad = g if create_graph else _make_tensor(np.array(g._data, copy=True), False, None)
-        t._grad_version = (id(t.grad), t._version)
+        t._grad_version = (id(t.grad), t.grad._version, t._version)
     else:
         seen = getattr(t, "_grad_version", None)
-        if seen is not None and seen[0] == id(t.grad) and seen[1] != t._version:
+        if seen is not None and seen[2] != t._version and seen[:2] == (id(t.grad), t.grad._version) \
+                and t.grad._data.any():
             _warn_stale_grad(t)
         t.grad = t.grad + g
-        t._grad_version = (id(t.grad), t._version)
+        t._grad_version = (id(t.grad), t.grad._version, t._version)
 
 
 def _warn_stale_grad(t):
