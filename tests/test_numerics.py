@@ -274,3 +274,14 @@ def test_ops_created_outside_detect_anomaly_are_still_checked():
     with tg.detect_anomaly(), np.errstate(divide="ignore"):
         with pytest.raises(FloatingPointError, match="created outside detect_anomaly"):
             y.backward()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_leaf_gradients_keep_the_leaf_dtype_under_mixed_precision(dtype):
+    x = Tensor(np.array([1.0, 2.0], dtype), requires_grad=True)
+    other = Tensor(np.array([3, 4], np.int64))          # int64 * float32 computes in float64
+    for _ in range(2):                                  # first gradient, then accumulation
+        (other * x).sum().backward()
+    assert x.grad.dtype == dtype and x.grad.tolist() == [6.0, 8.0]
+    (gx,) = tg.grad((x.double() * 2).sum(), x)
+    assert gx.dtype == dtype

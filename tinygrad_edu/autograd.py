@@ -563,15 +563,20 @@ def _accumulate(t, g, create_graph):
     over several backward() calls *between* steps stays silent, as intended,
     and so does a ``.grad`` the user replaced, changed in place or zeroed.
     """
+    dtype = t._data.dtype  # a float32 tensor gets a float32 .grad, even from float64 math
     if t.grad is None:
-        t.grad = g if create_graph else _make_tensor(np.array(g._data, copy=True), False, None)
+        if create_graph:
+            t.grad = g if g._data.dtype == dtype else g.astype(dtype)
+        else:
+            t.grad = _make_tensor(np.array(g._data, dtype=dtype, copy=True), False, None)
         t._grad_version = (id(t.grad), t.grad._version, t._version)
     else:
         seen = getattr(t, "_grad_version", None)
         if seen is not None and seen[2] != t._version and seen[:2] == (id(t.grad), t.grad._version) \
                 and t.grad._data.any():
             _warn_stale_grad(t)
-        t.grad = t.grad + g
+        total = t.grad + g
+        t.grad = total if total._data.dtype == dtype else total.astype(dtype)
         t._grad_version = (id(t.grad), t.grad._version, t._version)
 
 
