@@ -233,3 +233,18 @@ def test_fused_update_of_small_models_is_bitwise_the_per_parameter_update(make):
         slot = opt_f.slots[0]
         opt_f.load_state_dict({k: v * 0 for k, v in sf.items()})
         assert not opt_f._flat[slot].any() and opt_f.state[1][slot].base is opt_f._flat[slot]
+
+
+def test_step_without_parameters_is_an_error_not_a_silent_no_op():
+    with pytest.raises(RuntimeError, match="no parameters to update"):
+        tg.optim.Adam().step()
+
+
+def test_compile_binds_the_parameters_of_a_built_model():
+    from tinygrad_edu.nn.functional import binary_cross_entropy
+    model = tg.Sequential([tg.Dense(1, input_dim=2, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer="sgd")
+    before = model.get_weights()[0].copy()
+    binary_cross_entropy(model(tg.Tensor([[1.0, 2.0]])), [[1.0]]).backward()
+    model.optimizer.step()                           # a hand-written loop, no fit()
+    assert not np.array_equal(model.get_weights()[0], before)

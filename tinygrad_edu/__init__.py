@@ -17,7 +17,7 @@ Tensor([2., 4.], shape=(2,), dtype=float32)
 from .random import manual_seed, get_rng
 from .tensor import Tensor, zeros_like, ones_like
 from .autograd import (Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
-                       grad, detect_anomaly, is_anomaly_enabled)
+                       grad, detect_anomaly, is_anomaly_enabled, GradientAccumulationWarning)
 from .derived import cat, stack, where, maximum, minimum
 from . import nn, optim, training, datasets, io
 from .nn import Sequential, Dense
@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Tensor", "Function", "manual_seed", "get_rng", "zeros_like", "ones_like", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "grad", "detect_anomaly",
-           "is_anomaly_enabled", "cat", "stack", "where", "maximum", "minimum", "__version__",
+           "is_anomaly_enabled", "GradientAccumulationWarning", "cat", "stack", "where", "maximum", "minimum", "__version__",
            "nn", "optim", "training", "datasets", "io", "Sequential", "Dense",
            "draw_graph", "save_graph"]
 

@@ -144,6 +144,10 @@ class Optimizer:
 
     def step(self):
         """Apply one update to every parameter that has a gradient."""
+        if not self.params:
+            raise RuntimeError(f"{type(self).__name__}.step: the optimizer has no parameters to "
+                               f"update. Create it with the model's parameters, e.g. "
+                               f"Adam(model.parameters()), or build the model before compile().")
         self.iterations += 1
         lr, wd = self.lr, self.weight_decay
         self._begin_step()

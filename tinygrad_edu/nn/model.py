@@ -94,13 +94,18 @@ class Model(Module):
         if loss is None:
             raise ValueError(f"compile: a loss is required, e.g. loss='binary_crossentropy'; "
                              f"valid names: {', '.join(sorted(_losses.LOSSES))}")
-        loss_name, loss_fn = _losses.get(loss)
-        opt = _optim.get(optimizer)
         if metrics is None:
             metrics = []
         elif isinstance(metrics, str) or callable(metrics):
             metrics = [metrics]
-        specs = [_training.check_metric(m) for m in metrics]
+        try:
+            loss_name, loss_fn = _losses.get(loss)
+            opt = _optim.get(optimizer)
+            specs = [_training.check_metric(m) for m in metrics]
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"compile: {e}") from None
+        if getattr(self, "built", False) and not opt.params:
+            opt.add_params(self.parameters())   # a hand-written loop can call optimizer.step()
         keys = [k for k, _ in specs]
         if len(set(keys)) != len(keys):
             raise ValueError(f"compile: metric names repeat: {keys}")
