@@ -8,17 +8,13 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import io
+from tinygrad_edu.article import build_model
 from tinygrad_edu.nn import Dense, Sequential
 
 
 def article_model():
-    model = Sequential()
-    model.add(Dense(4, input_dim=2, activation='relu'))
-    model.add(Dense(6, activation='relu'))
-    model.add(Dense(6, activation='relu'))
-    model.add(Dense(4, activation='relu'))
-    model.add(Dense(1, activation='sigmoid'))
-    return model
+    """The article's 2-4-6-6-4-1 network, not compiled."""
+    return build_model(compile=False)
 
 
 def weights(model):

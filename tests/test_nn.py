@@ -5,18 +5,14 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import ops
 from tinygrad_edu.nn import Activation, Dense, Module, Sequential, init
+from tinygrad_edu.article import build_model
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn import losses
 
 
 def article_model(**kw):
-    model = Sequential()
-    model.add(Dense(4, input_dim=2, activation='relu', **kw))
-    model.add(Dense(6, activation='relu', **kw))
-    model.add(Dense(6, activation='relu', **kw))
-    model.add(Dense(4, activation='relu', **kw))
-    model.add(Dense(1, activation='sigmoid', **kw))
-    return model
+    """The article's 2-4-6-6-4-1 network, not compiled."""
+    return build_model(compile=False, **kw)
 
 
 def graph_functions(root):

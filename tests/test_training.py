@@ -8,18 +8,14 @@ import tinygrad_edu as tg
 from tinygrad_edu import training
 from tinygrad_edu.datasets import make_circles, train_test_split
 from tinygrad_edu.nn import Dense, Module, Sequential
+from tinygrad_edu.article import build_model
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.training import Callback, LambdaCallback, TerminateOnNaN
 
 
 def article_model(**kw):
-    model = Sequential()
-    model.add(Dense(4, input_dim=2, activation='relu', **kw))
-    model.add(Dense(6, activation='relu', **kw))
-    model.add(Dense(6, activation='relu', **kw))
-    model.add(Dense(4, activation='relu', **kw))
-    model.add(Dense(1, activation='sigmoid', **kw))
-    return model
+    """The article's 2-4-6-6-4-1 network, not compiled."""
+    return build_model(compile=False, **kw)
 
 
 @pytest.fixture(scope="module")

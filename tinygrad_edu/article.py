@@ -92,8 +92,10 @@ def train_article_model(seed=DEMO_SEED, epochs=RECIPE["epochs"], callbacks=None,
     return model, history, data
 
 
-def build_model(optimizer="adam"):
-    """The article's model, written exactly as its Keras snippet (compiled).
+def build_model(optimizer="adam", compile=True, **layer_options):
+    """The article's model, written exactly as its Keras snippet (compiled unless ``compile=False``).
+
+    ``layer_options`` go to every ``Dense`` (e.g. ``bias_initializer=...``).
 
     Examples
     --------
@@ -102,13 +104,15 @@ def build_model(optimizer="adam"):
     117
     """
     from .nn import Dense, Sequential
+    kw = layer_options
     model = Sequential()
-    model.add(Dense(4, input_dim=2, activation='relu'))
-    model.add(Dense(6, activation='relu'))
-    model.add(Dense(6, activation='relu'))
-    model.add(Dense(4, activation='relu'))
-    model.add(Dense(1, activation='sigmoid'))
-    model.compile(loss='binary_crossentropy', optimizer=optimizer, metrics=['accuracy'])
+    model.add(Dense(4, input_dim=2, activation='relu', **kw))
+    model.add(Dense(6, activation='relu', **kw))
+    model.add(Dense(6, activation='relu', **kw))
+    model.add(Dense(4, activation='relu', **kw))
+    model.add(Dense(1, activation='sigmoid', **kw))
+    if compile:
+        model.compile(loss='binary_crossentropy', optimizer=optimizer, metrics=['accuracy'])
     return model
 
 

@@ -72,6 +72,17 @@ def _shuffle(X, y, rs):
     return X[idx], y[idx]
 
 
+def _label_shuffle_noise(X, n_out, n_in, shuffle, noise, rs):
+    """Label the first ``n_out`` points 0 and the rest 1, shuffle, add Gaussian noise
+    (in scikit-learn's order of random draws, so the same seed gives the same data)."""
+    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
+    if shuffle:
+        X, y = _shuffle(X, y, rs)
+    if noise is not None:
+        X += rs.normal(scale=noise, size=X.shape)
+    return X, y
+
+
 def make_circles(n_samples=100, *, shuffle=True, noise=None, random_state=None, factor=0.8):
     """A large circle containing a smaller one: a binary problem no line can separate.
 
@@ -102,12 +113,7 @@ def make_circles(n_samples=100, *, shuffle=True, noise=None, random_state=None, 
     lin_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
     X = np.vstack([np.append(np.cos(lin_out), np.cos(lin_in) * factor),
                    np.append(np.sin(lin_out), np.sin(lin_in) * factor)]).T
-    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
-    if shuffle:
-        X, y = _shuffle(X, y, rs)
-    if noise is not None:
-        X += rs.normal(scale=noise, size=X.shape)
-    return X, y
+    return _label_shuffle_noise(X, n_out, n_in, shuffle, noise, rs)
 
 
 def make_moons(n_samples=100, *, shuffle=True, noise=None, random_state=None):
@@ -122,12 +128,7 @@ def make_moons(n_samples=100, *, shuffle=True, noise=None, random_state=None):
                              1 - np.cos(np.linspace(0, np.pi, n_in))),
                    np.append(np.sin(np.linspace(0, np.pi, n_out)),
                              1 - np.sin(np.linspace(0, np.pi, n_in)) - 0.5)]).T
-    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
-    if shuffle:
-        X, y = _shuffle(X, y, rs)
-    if noise is not None:
-        X += rs.normal(scale=noise, size=X.shape)
-    return X, y
+    return _label_shuffle_noise(X, n_out, n_in, shuffle, noise, rs)
 
 
 def _n_test_train(n, test_size, train_size):

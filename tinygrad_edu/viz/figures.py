@@ -54,14 +54,8 @@ def neuron_graphs(collapse="op"):
 
 def article_model():
     """The article's network: Dense 2-4-6-6-4-1, ReLU x4, sigmoid (117 parameters)."""
-    from ..nn import Dense, Sequential
-    model = Sequential()
-    model.add(Dense(4, input_dim=2, activation="relu"))
-    model.add(Dense(6, activation="relu"))
-    model.add(Dense(6, activation="relu"))
-    model.add(Dense(4, activation="relu"))
-    model.add(Dense(1, activation="sigmoid"))
-    return model
+    from ..article import build_model
+    return build_model(compile=False)
 
 
 def circles_batch(n=8, seed=0):
