@@ -36,6 +36,7 @@ docs-images: install
 	$(PY) scripts/make_graph_images.py
 
 bench: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements-lock.txt -e '.[bench]'
 	$(PY) -m benchmarks
 
 clean:
