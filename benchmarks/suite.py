@@ -17,6 +17,9 @@ from ._util import Result, circles, glorot_params, max_rel_diff, peak_memory, ti
 ARTICLE = (2, 4, 6, 6, 4, 1)
 CHECK_STEPS = 5      # training steps after which both implementations must agree
 PARAM_TOL = 1e-4     # max |ours - numpy| / (1 + |numpy|) after CHECK_STEPS Adam steps
+# PyTorch's Adam adds eps to sqrt(v_hat), not to sqrt(v) as Keras (and we) do; while v is
+# tiny in the first steps that moves parameters by ~1e-3 relative.  It is a sanity check.
+TORCH_TOL = 1e-2
 
 
 def _mlp_models(sizes, seed=0):
@@ -49,7 +52,7 @@ def _check_mlp(sizes, X, Y, torch):
             tm.step(tX, tY)
         tdiff = max_rel_diff(tm.numpy_params(), ref.params)
         text += f"; torch diff {tdiff:.1e}"
-        ok = ok and tdiff <= PARAM_TOL
+        ok = ok and tdiff <= TORCH_TOL
     return ok, text, {"param_max_rel_diff": diff, "param_moved": moved, "dtypes": dtypes}
 
 

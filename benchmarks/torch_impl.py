@@ -15,6 +15,13 @@ def load():
     except ImportError:
         return None
     torch.set_num_threads(1)
+    # Importing torch creates ~10^5 Python objects; freeze them so that the
+    # cyclic garbage collector does not rescan them during every benchmark
+    # (it would slow the allocation-heavy ones, B4 most, for a reason that is
+    # not ours).  tinygrad_edu's graphs have no cycles; nothing here needs them.
+    import gc
+    gc.collect()
+    gc.freeze()
     return torch
 
 
