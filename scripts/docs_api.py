@@ -28,6 +28,7 @@ MODULES = [
     ("tinygrad_edu", "tinygrad_edu (top level)"),
     ("tinygrad_edu.tensor", "tensor: the Tensor"),
     ("tinygrad_edu.autograd", "autograd: Function and the engine"),
+    ("tinygrad_edu.inplace", "inplace: catching in-place changes"),
     ("tinygrad_edu.ops", "ops: the primitives"),
     ("tinygrad_edu.derived", "derived: everything else"),
     ("tinygrad_edu.nn", "nn: layers and models"),

@@ -18,10 +18,13 @@ Backward rules are written with Tensor operations.  With ``create_graph=False``
 they run with recording switched off (cheap, no graph is built); with
 ``create_graph=True`` they are recorded like any forward computation, which is
 all that second and third derivatives need.
+
+The safety checks for in-place changes (version counters, writes through
+views, stale gradients) live in ``inplace.py``; the engine calls them in two
+places in ``run_backward`` and one in ``_accumulate``.
 """
 from __future__ import annotations
 
-import collections
 import contextlib
 import functools
 import os
@@ -29,6 +32,9 @@ import re
 import traceback
 
 import numpy as np
+
+from . import inplace
+from .inplace import GradientAccumulationWarning  # noqa: F401 - part of this module's API
 
 __all__ = [
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
@@ -265,7 +271,7 @@ class Function:
     needs_output_value = False
     #: The version of the output when it was made (changed by in-place ops).
     out_version = 0
-    #: ``_writes`` when this Function was recorded (see ``note_write``).
+    #: ``inplace._writes`` when this Function was recorded (see ``inplace.note_write``).
     epoch = 0
 
     inputs: tuple | None
@@ -303,7 +309,7 @@ class Function:
                 return _make_tensor(data, False, None)
             fn.inputs = inputs
             fn.versions = [t._version for t in inputs]
-            fn.epoch = _writes
+            fn.epoch = inplace._writes
             fn.scope = _scope
             if _anomaly_enabled:
                 fn.trace = _user_frame(traceback.extract_stack()[:-1])
@@ -400,80 +406,6 @@ def toposort(roots):
     return order
 
 
-def _check_versions(fn, out):
-    for i, (x, v) in enumerate(zip(fn.inputs, fn.versions)):
-        if x._version != v:
-            raise RuntimeError(
-                f"{type(fn).__name__} backward: input {i} of shape {x.shape} was modified in place "
-                f"(version {v} -> {x._version}) after it was used in the forward pass, so its "
-                f"gradient would be wrong. Use an out-of-place op (x = x + y instead of x += y) "
-                f"or modify it only after backward().")
-    if out._version != fn.out_version:
-        raise RuntimeError(
-            f"{type(fn).__name__} backward: its output of shape {out.shape} was modified in place "
-            f"after the forward pass, so the gradient would be wrong. Use an out-of-place op.")
-
-
-# ------------------------------------------------------------ in-place writes --
-# Tensor's in-place operations (``+=``, ``x[i] = v``, ``x.data = ...``) call
-# ``note_write``: it bumps ``_writes`` and logs which bytes were written.  A
-# Function remembers ``_writes`` when it is recorded (``fn.epoch``); backward
-# looks at the log only for Functions recorded before a write -- the slow path,
-# never taken in a plain forward/backward/step loop.  The log catches a write
-# through an *alias*: ``detach()``, ``reshape``, ``transpose``, basic indexing
-# share memory with their input without sharing its version counter.
-_writes = 0
-_write_log = collections.deque(maxlen=1024)  # (stamp, id(tensor), lo, hi) byte ranges
-_byte_bounds = np.lib.array_utils.byte_bounds
-
-
-def note_write(tensor, region=None):
-    """Record an in-place change of ``tensor`` (``region``: the array view written, if any)."""
-    global _writes
-    _writes += 1
-    if region is not None and region.size:
-        lo, hi = _byte_bounds(region)
-        _write_log.append((_writes, id(tensor), lo, hi))
-
-
-def _check_writes(fn, out):
-    """Slow path of the version check, for Functions recorded before an in-place write."""
-    reads = fn.needs_input_values
-    for i, (x, v) in enumerate(zip(fn.inputs, fn.versions)):
-        if x._version != v and not reads and x._ctx is not None and x._ctx.out_version > v:
-            raise RuntimeError(
-                f"{type(fn).__name__} backward: input {i} of shape {x.shape} was changed by a "
-                f"recorded in-place op (+=, -=, *=, /=) after it was used here, so the graph no "
-                f"longer leads back to the value this op saw. Use an out-of-place op "
-                f"(x = x * 2 instead of x *= 2).")
-    if fn.needs_output_value and out._version != fn.out_version:
-        raise RuntimeError(
-            f"{type(fn).__name__} backward: its output of shape {out.shape} was modified in place "
-            f"after the forward pass, and this op's derivative is computed from it, so the "
-            f"gradient would be wrong. Use an out-of-place op.")
-    saved = [(f"input {i}", x) for i, x in enumerate(fn.inputs)] if reads else []
-    if reads or fn.needs_output_value:
-        saved.append(("its output", out))
-    if not saved or not _write_log or _write_log[-1][0] <= fn.epoch:
-        return
-    if _write_log[0][0] > fn.epoch + 1 and len(_write_log) == _write_log.maxlen:
-        return  # the log forgot writes this old; nothing more can be said
-    for what, x in saved:
-        if not x._data.size:
-            continue
-        lo, hi = _byte_bounds(x._data)
-        for stamp, owner, wlo, whi in reversed(_write_log):
-            if stamp <= fn.epoch:
-                break
-            if owner != id(x) and wlo < hi and lo < whi:
-                raise RuntimeError(
-                    f"{type(fn).__name__} backward: {what} (shape {x.shape}) shares memory with "
-                    f"a tensor that was modified in place after the forward pass -- a view made "
-                    f"by detach(), reshape, transpose or indexing, or the tensor it views -- so "
-                    f"the gradient would be wrong. Modify a copy instead (Tensor(x) copies), or "
-                    f"modify it only after backward().")
-
-
 def _check_anomaly(fn, grads):
     for i, g in enumerate(grads):
         if g is None:
@@ -521,10 +453,10 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                     f"backward: trying to backward through the graph a second time: the graph of "
                     f"{type(fn).__name__} (output shape {t.shape}) was freed by the previous backward(). "
                     f"Pass retain_graph=True to the first backward() if you need to call it twice.")
-            if fn.needs_input_values:
-                _check_versions(fn, t)
-            if fn.epoch != _writes:
-                _check_writes(fn, t)
+            if fn.needs_input_values:      # were its saved values changed in place?
+                inplace.check_versions(fn, t)
+            if fn.epoch != inplace._writes:
+                inplace.check_writes(fn, t)
             in_grads = fn.backward(g, t)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
@@ -549,45 +481,25 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
     return [wanted[id(t)] for t in inputs]
 
 
-class GradientAccumulationWarning(UserWarning):
-    """backward() added to a gradient that is older than its tensor's last in-place update."""
-
-
 def _accumulate(t, g, create_graph):
     """``t.grad += g`` without aliasing arrays that someone else may own.
 
-    Each new ``.grad`` remembers (in ``t._grad_version``) which version of
-    ``t`` it was computed for.  Adding to it after ``t`` changed in place --
-    typically after ``optimizer.step()`` without ``zero_grad()`` -- warns:
-    that sum mixes gradients of two different parameter values.  Accumulating
-    over several backward() calls *between* steps stays silent, as intended,
-    and so does a ``.grad`` the user replaced, changed in place or zeroed.
+    A float32 tensor gets a float32 ``.grad``, even from float64 math.  Adding
+    to a gradient older than the tensor's last in-place update (a forgotten
+    ``zero_grad()``) warns: see ``inplace.grad_is_stale``.
     """
-    dtype = t._data.dtype  # a float32 tensor gets a float32 .grad, even from float64 math
+    dtype = t._data.dtype
     if t.grad is None:
         if create_graph:
             t.grad = g if g._data.dtype == dtype else g.astype(dtype)
         else:
             t.grad = _make_tensor(np.array(g._data, dtype=dtype, copy=True), False, None)
-        t._grad_version = (id(t.grad), t.grad._version, t._version)
     else:
-        seen = getattr(t, "_grad_version", None)
-        if seen is not None and seen[2] != t._version and seen[:2] == (id(t.grad), t.grad._version) \
-                and t.grad._data.any():
-            _warn_stale_grad(t)
+        if inplace.grad_is_stale(t):
+            inplace.warn_stale_grad(t)
         total = t.grad + g
         t.grad = total if total._data.dtype == dtype else total.astype(dtype)
-        t._grad_version = (id(t.grad), t.grad._version, t._version)
-
-
-def _warn_stale_grad(t):
-    import warnings
-    label = f" ({t.name!r})" if t.name else ""
-    warnings.warn(
-        f"backward: adding to the gradient of a tensor of shape {t.shape}{label} that was updated "
-        f"in place (e.g. by optimizer.step()) since that gradient was computed, so .grad now "
-        f"mixes gradients of old and new values. Call optimizer.zero_grad() before each "
-        f"backward() (or after each step).", GradientAccumulationWarning, stacklevel=6)
+    inplace.stamp_grad(t)
 
 
 def _seed(t, gradient, where):

@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from . import autograd
+from . import autograd, inplace
 from .random import get_rng
 
 __all__ = ["Tensor", "zeros_like", "ones_like"]
@@ -152,7 +152,7 @@ class Tensor:
     def data(self, value):
         self._data = np.asarray(value._data if isinstance(value, Tensor) else value)
         self._version += 1
-        autograd.note_write(self)
+        inplace.note_write(self)
 
     @property
     def requires_grad(self) -> bool:
@@ -472,7 +472,7 @@ class Tensor:
         else:
             self._store(op(self.detach(), other), op)
         self._version += 1
-        autograd.note_write(self, self._data)  # views of this memory are changed too
+        inplace.note_write(self, self._data)  # views of this memory are changed too
         return self
 
     def _store(self, new, op):
@@ -528,7 +528,7 @@ class Tensor:
             region = self._data[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
         except IndexError:
             region = self._data
-        autograd.note_write(self, self._data if region.base is None else region)
+        inplace.note_write(self, self._data if region.base is None else region)
 
 
     def _setitem_recorded(self, index, value):
@@ -572,7 +572,7 @@ class Tensor:
         self._ctx, self._requires_grad = new._ctx, True
         new._ctx.out_version = self._version + 1  # self *is* that op's output now
         self._version += 1
-        autograd.note_write(self, self._data)
+        inplace.note_write(self, self._data)
 
 
 _READ_ONLY = ("this tensor's data is read-only (a broadcast made by expand/broadcast_to shares "

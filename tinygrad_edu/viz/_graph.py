@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-from .. import autograd
+from .. import autograd, inplace
 from ..tensor import Tensor
 
 __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
@@ -235,7 +235,7 @@ class _Trace:
                     continue
                 if fn.needs_input_values:
                     try:
-                        autograd._check_versions(fn, t)
+                        inplace.check_versions(fn, t)
                     except RuntimeError as e:
                         raise RuntimeError(
                             f"draw_graph(mode='backward'): {e} Draw the backward graph before the "

@@ -1,0 +1,68 @@
+"""inplace.py: version counters, writes through views, stale gradients."""
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, inplace
+
+
+def test_version_counter_catches_a_changed_input():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0])
+    y = (w * x).sum()                          # Mul's backward reads x
+    fn = y.grad_fn.inputs[0].grad_fn           # the Mul
+    inplace.check_versions(fn, y.grad_fn.inputs[0])
+    x += 1
+    with pytest.raises(RuntimeError, match=r"Mul backward: input 1 of shape \(2,\) was modified"):
+        y.backward()
+
+
+def test_ops_that_do_not_read_inputs_ignore_their_changes():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0])
+    y = (w + x).sum()                          # Add's backward needs no values
+    x += 1
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 1.0])
+
+
+def test_a_write_through_a_view_is_caught():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0])
+    y = (w * x).sum()
+    alias = x.detach()                         # same memory, its own version counter
+    before = inplace._writes
+    alias[0] = 100.0
+    assert inplace._writes == before + 1
+    with pytest.raises(RuntimeError, match="shares memory with a tensor that was modified"):
+        y.backward()
+
+
+def test_writes_to_unrelated_memory_are_not_false_alarms():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0])
+    y = (w * x).sum()
+    other = Tensor([0.0, 0.0])
+    other += 5                                  # logged, but no overlap with x or w
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 4.0])
+
+
+def test_stale_gradient_warns_only_after_an_in_place_update():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (w * 2).sum().backward()
+        (w * 2).sum().backward()                # accumulating before a step: silent
+    assert not inplace.grad_is_stale(w)
+    with tg.no_grad():
+        w -= 0.1 * w.grad                       # what optimizer.step() does
+    assert inplace.grad_is_stale(w)
+    with pytest.warns(inplace.GradientAccumulationWarning, match="zero_grad"):
+        (w * 2).sum().backward()
+    w.grad = None                               # zeroing resets the bookkeeping
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (w * 2).sum().backward()
