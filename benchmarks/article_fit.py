@@ -31,18 +31,11 @@ def _data():
 
 
 def _model():
-    """The article's Keras snippet, verbatim in spirit."""
+    """The article's model (article.build_model: its Keras snippet)."""
     import tinygrad_edu as tg
-    from tinygrad_edu.nn import Dense, Sequential
+    from tinygrad_edu.article import build_model
     tg.manual_seed(SEED + 1)
-    model = Sequential()
-    model.add(Dense(4, input_dim=2, activation='relu'))
-    model.add(Dense(6, activation='relu'))
-    model.add(Dense(6, activation='relu'))
-    model.add(Dense(4, activation='relu'))
-    model.add(Dense(1, activation='sigmoid'))
-    model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
-    return model
+    return build_model()
 
 
 def _accuracy(prob, y):

@@ -4,6 +4,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import ops
+from tinygrad_edu.autograd import toposort
 from tinygrad_edu.nn import Activation, Dense, Module, Sequential, init
 from tinygrad_edu.article import build_model
 from tinygrad_edu.nn import functional as F
@@ -17,16 +18,7 @@ def article_model(**kw):
 
 def graph_functions(root):
     """Every Function recorded in root's graph."""
-    seen, stack, fns = set(), [root], []
-    while stack:
-        t = stack.pop()
-        fn = t.grad_fn
-        if fn is None or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        fns.append(fn)
-        stack.extend(fn.inputs)
-    return fns
+    return [t.grad_fn for t in toposort([root]) if t.grad_fn is not None]
 
 
 # ------------------------------------------------------------------- Dense ---

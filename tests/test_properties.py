@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 import tinygrad_edu as tg
 from tinygrad_edu import derived as D
 from tinygrad_edu import ops
+from tinygrad_edu.autograd import toposort
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.testing import gradcheck, gradgradcheck
@@ -598,16 +599,7 @@ def test_registry_has_no_stale_entries():
 
 
 def _recorded_primitives(out):
-    seen, stack, found = set(), [out], set()
-    while stack:
-        t = stack.pop()
-        fn = t.grad_fn
-        if fn is None or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        found.add(type(fn))
-        stack.extend(fn.inputs or ())
-    return found
+    return {type(t.grad_fn) for t in toposort([out]) if t.grad_fn is not None}
 
 
 # ============================================================ property tests ===
