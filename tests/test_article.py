@@ -2,9 +2,7 @@
 import numpy as np
 import pytest
 
-import tinygrad_edu as tg
 from tinygrad_edu import article
-from tinygrad_edu.testing import gradcheck
 
 from figure_checks import check_gif, check_png, check_svg
 

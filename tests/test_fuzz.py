@@ -24,7 +24,6 @@ import re
 import warnings
 
 import numpy as np
-import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 

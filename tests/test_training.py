@@ -255,10 +255,12 @@ def test_terminate_on_nan_stops_training(circles):
 def test_fit_stops_with_a_warning_when_the_loss_is_not_finite(circles):
     X_train, _, y_train, _ = circles
 
-    def nan_after_two_batches(y_pred, y_true, calls=[0]):
-        calls[0] += 1
+    calls = []
+
+    def nan_after_two_batches(y_pred, y_true):
+        calls.append(1)
         loss = F.binary_cross_entropy(y_pred, y_true)
-        return loss * tg.Tensor(np.float32(np.nan)) if calls[0] > 3 else loss
+        return loss * tg.Tensor(np.float32(np.nan)) if len(calls) > 3 else loss
 
     model = small_model(loss=nan_after_two_batches)       # call 1 is fit's shape check
     with pytest.warns(RuntimeWarning, match=r"loss became nan at batch 2 of epoch 0; training "

@@ -374,7 +374,7 @@ def _message(f, out, P, eps, what, kind):
         lines.append(f"  this entry is at a kink (non-differentiable point within eps={eps}): the "
                      f"one-sided differences are {f['left']:.6g} (left) and {f['right']:.6g} "
                      f"(right)"
-                     + (f"; with kinks='raise' kinks are failures; make the inputs avoid them"
+                     + ("; with kinks='raise' kinks are failures; make the inputs avoid them"
                         if f['ana'] >= min(f['left'], f['right']) - f['allowed'] and
                         f['ana'] <= max(f['left'], f['right']) + f['allowed'] else
                         "; the analytic value is not between them"))
