@@ -32,6 +32,7 @@ def test_forward_values_match_numpy():
     A, B, P = Tensor(a), Tensor(b), Tensor(p)
     cases = [
         (ops.Add.apply(A, B), a + b), (ops.Mul.apply(A, B), a * b),
+        (ops.Sub.apply(A, B), a - b), (ops.Div.apply(A, B), a / b),
         (ops.Pow.apply(P, exponent=1.5), p ** 1.5), (ops.Exp.apply(A), np.exp(a)),
         (ops.Log.apply(P), np.log(p)), (ops.Tanh.apply(A), np.tanh(a)),
         (ops.Sin.apply(A), np.sin(a)), (ops.Cos.apply(A), np.cos(a)),
@@ -185,6 +186,6 @@ def test_second_order_representative(fn, shapes, low):
 
 def test_every_primitive_is_covered_here():
     """Adding a primitive means adding it to the forward-value table above."""
-    covered = {"Add", "Mul", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
+    covered = {"Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
                "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast"}
     assert {p.__name__ for p in ops.PRIMITIVES} == covered

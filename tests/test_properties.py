@@ -120,6 +120,16 @@ def _mul(draw):
     return elementwise(draw, ops.Mul.apply)
 
 
+@spec("Sub", ops.Sub, broadcasting=True)
+def _sub_primitive(draw):
+    return elementwise(draw, ops.Sub.apply)
+
+
+@spec("Div", ops.Div, broadcasting=True)
+def _div_primitive(draw):
+    return elementwise(draw, ops.Div.apply, elements=(None, ts.reals(avoid=(0.0,), margin=0.5)))
+
+
 @spec("Pow", ops.Pow)
 def _pow(draw):
     c = draw(st.sampled_from([2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5]))

@@ -78,22 +78,14 @@ def neg(x):
     return x * -1
 
 
-@composite
 def sub(a, b):
-    """a - b, as a + (-b)."""
-    return ops.Add.apply(a, _as_tensor(b, a) * -1)
+    """a - b (primitive: see ops.Sub)."""
+    return ops.Sub.apply(a, _as_tensor(b, a))
 
 
-@composite
 def div(a, b):
-    """a / b, as a * b^(-1).  Integers divide to floats, as in NumPy."""
-    b = _as_tensor(b, a)
-    try:
-        return a * ops.Pow.apply(b, exponent=-1)
-    except ValueError:
-        if b._data.dtype.kind == "f":
-            raise
-        return a * ops.Pow.apply(astype(b, np.float64), exponent=-1)  # int ** -1 is refused
+    """a / b (primitive: see ops.Div).  Integers divide to floats, as in NumPy."""
+    return ops.Div.apply(a, _as_tensor(b, a))
 
 
 def pow(x, exponent):
@@ -148,8 +140,10 @@ def sum_to(x, shape):
     >>> Tensor.ones(2, 3).sum_to((1, 3))
     Tensor([[2., 2., 2.]], shape=(1, 3), dtype=float32)
     """
+    if x._data.shape == shape:  # the common case in backward rules: nothing to sum
+        return x
     shape = tuple(shape)
-    if x.shape == shape:
+    if x._data.shape == shape:
         return x
     lead = x.ndim - len(shape)
     kept = tuple(i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1)
@@ -227,7 +221,8 @@ def sigmoid(x):
     """1 / (1 + e^-x), computed without overflow.
 
     For x >= 0 it is 1 / (1 + e^-x); for x < 0 the same value written as
-    e^x / (1 + e^x).  Both use e^(-|x|) <= 1, so nothing overflows.  Its
+    e^x / (1 + e^x).  Both use e = e^(-|x|) <= 1, so nothing overflows: the
+    numerator is where(x >= 0, 1, e), the denominator 1 + e.  Its
     derivative s(1 - s) is not written anywhere: the engine derives it.
 
     Examples
@@ -237,9 +232,8 @@ def sigmoid(x):
     Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float32)
     """
     pos = x._data >= 0
-    e = exp(x * _const(np.where(pos, -1, 1), x))           # e^(-|x|)
-    r = (e + 1) ** -1                                         # 1 / (1 + e^-|x|)
-    return ops.Where.apply(r, e * r, cond=pos)
+    e = exp(x * _const(np.where(pos, -1, 1), x))                # e^(-|x|)
+    return ops.Where.apply(_const(1, x), e, cond=pos) / (e + 1)  # 1 or e^-|x|, over 1 + e^-|x|
 
 
 def _shift(x, axis, op):

@@ -31,11 +31,22 @@ import warnings
 
 import numpy as np
 
-__all__ = ["check_versions", "note_write", "check_writes", "GradientAccumulationWarning",
+__all__ = ["check", "check_versions", "note_write", "check_writes", "GradientAccumulationWarning",
            "stamp_grad", "grad_is_stale", "warn_stale_grad"]
 
 
 # ------------------------------------------------------------ version counters --
+# Every change of a ``_version`` is followed by ``note_write``, which bumps
+# ``_writes``.  So a Function whose ``epoch`` (``_writes`` when it was recorded)
+# is still current has nothing to check: the engine calls ``check`` only when
+# ``fn.epoch != _writes``, and a plain forward/backward loop never pays for it.
+def check(fn, out):
+    """Raise if a value that ``fn``'s backward needs was changed in place after the forward."""
+    if fn.needs_input_values:
+        check_versions(fn, out)
+    check_writes(fn, out)
+
+
 def check_versions(fn, out):
     """Fast check: did an input or the output of ``fn`` change version since the forward?"""
     for i, (x, v) in enumerate(zip(fn.inputs, fn.versions)):
@@ -65,7 +76,10 @@ _byte_bounds = np.lib.array_utils.byte_bounds
 
 
 def note_write(tensor, region=None):
-    """Record an in-place change of ``tensor`` (``region``: the array view written, if any)."""
+    """Record an in-place change of ``tensor`` (``region``: the array view written, if any).
+
+    Call it after every change of ``tensor._version`` (see ``check``).
+    """
     global _writes
     _writes += 1
     if region is not None and region.size:

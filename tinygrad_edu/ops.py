@@ -22,7 +22,7 @@ import numpy as np
 from .autograd import Function, broadcast_error
 from .tensor import Tensor
 
-__all__ = ["Add", "Mul", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
+__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
            "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast",
            "PRIMITIVES"]
 
@@ -30,6 +30,7 @@ __all__ = ["Add", "Mul", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "Ma
 # --------------------------------------------------------------- elementwise --
 class _Broadcasting(Function):
     """Shared error message for ops whose inputs broadcast together."""
+    __slots__ = ()
 
     @classmethod
     def describe_error(cls, shapes, kwargs, err):
@@ -40,6 +41,7 @@ class _Broadcasting(Function):
 
 class Add(_Broadcasting):
     """a + b.   d/da = 1, d/db = 1."""
+    __slots__ = ()
     needs_input_values = False
 
     def forward(self, a, b):
@@ -51,8 +53,28 @@ class Add(_Broadcasting):
                 grad.sum_to(b.shape) if b._requires_grad else None)
 
 
+class Sub(_Broadcasting):
+    """a - b.   d/da = 1, d/db = -1.
+
+    (It could be derived as a + (-1) b, but subtraction is common enough --
+    1 - y in losses, 1 - tanh^2 in Tanh's own rule -- that one op instead of
+    two is worth its three lines.)
+    """
+    __slots__ = ()
+    needs_input_values = False
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        return (grad.sum_to(a.shape) if a._requires_grad else None,
+                (grad * -1).sum_to(b.shape) if b._requires_grad else None)
+
+
 class Mul(_Broadcasting):
     """a * b.   d/da = b, d/db = a."""
+    __slots__ = ()
 
     def forward(self, a, b):
         return a * b
@@ -63,8 +85,27 @@ class Mul(_Broadcasting):
                 (grad * a).sum_to(b.shape) if b._requires_grad else None)
 
 
+class Div(_Broadcasting):
+    """a / b.   d/da = 1/b, d/db = -a/b^2 = -(a/b)/b = -out/b.
+
+    (Derivable as a * b^(-1); primitive for the same reason as Sub.)
+    """
+    __slots__ = ()
+    needs_output_value = True
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        grad_a = grad / b                                      # grad * d(a/b)/da
+        return (grad_a.sum_to(a.shape) if a._requires_grad else None,
+                (grad_a * out * -1).sum_to(b.shape) if b._requires_grad else None)
+
+
 class Pow(Function):
     """x ** c for a constant number c.   d/dx = c x^(c-1)."""
+    __slots__ = ("exponent",)
 
     def forward(self, x, exponent):
         self.exponent = exponent
@@ -78,6 +119,7 @@ class Pow(Function):
 
 class Exp(Function):
     """e^x.   d/dx = e^x, which is the output itself."""
+    __slots__ = ()
     needs_input_values = False
     needs_output_value = True
 
@@ -90,17 +132,19 @@ class Exp(Function):
 
 class Log(Function):
     """Natural log.   d/dx = 1/x."""
+    __slots__ = ()
 
     def forward(self, x):
         return np.log(x)
 
     def backward(self, grad, out):
         (x,) = self.inputs
-        return grad * x ** -1
+        return grad / x
 
 
 class Tanh(Function):
     """tanh(x).   d/dx = 1 - tanh(x)^2."""
+    __slots__ = ()
     needs_input_values = False
     needs_output_value = True
 
@@ -113,6 +157,7 @@ class Tanh(Function):
 
 class Sin(Function):
     """sin(x).   d/dx = cos(x).   (The article's figure 8 fits y = sin(b cos(a x)).)"""
+    __slots__ = ()
 
     def forward(self, x):
         return np.sin(x)
@@ -124,6 +169,7 @@ class Sin(Function):
 
 class Cos(Function):
     """cos(x).   d/dx = -sin(x)."""
+    __slots__ = ()
 
     def forward(self, x):
         return np.cos(x)
@@ -138,6 +184,7 @@ class Where(_Broadcasting):
 
     The gradient goes to ``a`` where ``cond`` holds and to ``b`` elsewhere.
     """
+    __slots__ = ("cond",)
     needs_input_values = False
 
     def forward(self, a, b, cond):
@@ -183,6 +230,7 @@ class MatMul(Function):
     summed over broadcast batch dimensions.  1-D operands are reshaped to 2-D
     by ``Tensor.matmul`` before they get here.
     """
+    __slots__ = ()
 
     def forward(self, a, b):
         return a @ b
@@ -221,6 +269,7 @@ def _keepdims_shape(shape, axis):
 
 class Sum(Function):
     """Sum over ``axis``.   Every input element gets the gradient of its sum."""
+    __slots__ = ("axis",)
     needs_input_values = False
 
     def forward(self, x, axis=None, keepdims=False):
@@ -229,7 +278,9 @@ class Sum(Function):
 
     def backward(self, grad, out):
         (x,) = self.inputs
-        return grad.reshape(_keepdims_shape(x.shape, self.axis)).expand(x.shape)
+        if grad.ndim and grad.ndim != x.ndim:  # put the summed axes back (as size 1)
+            grad = grad.reshape(_keepdims_shape(x.shape, self.axis))
+        return grad.expand(x.shape)              # (a 0-d total broadcasts as it is)
 
 
 class Max(Function):
@@ -238,6 +289,7 @@ class Max(Function):
     The gradient goes to the elements equal to the max; ties share it evenly
     (so the gradient of ``max`` sums to the upstream gradient).
     """
+    __slots__ = ("axis",)
 
     def forward(self, x, axis=None, keepdims=False):
         self.axis = axis
@@ -254,6 +306,7 @@ class Max(Function):
 # -------------------------------------------------------------- shape/index ----
 class Reshape(Function):
     """Same elements, new shape.   The gradient is reshaped back."""
+    __slots__ = ()
     needs_input_values = False
 
     def forward(self, x, shape):
@@ -265,6 +318,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     """Permute axes.   The gradient is permuted back by the inverse permutation."""
+    __slots__ = ("axes",)
     needs_input_values = False
 
     def forward(self, x, axes=None):
@@ -280,6 +334,7 @@ class Transpose(Function):
 
 class Expand(Function):
     """Broadcast to ``shape``.   The gradient is summed back (``sum_to``)."""
+    __slots__ = ()
     needs_input_values = False
 
     @classmethod
@@ -303,6 +358,7 @@ class Expand(Function):
 
 class GetItem(Function):
     """x[index] with NumPy indexing.   The gradient is scattered back (ScatterAdd)."""
+    __slots__ = ("index",)
     needs_input_values = False
 
     def forward(self, x, index):
@@ -328,6 +384,7 @@ class ScatterAdd(Function):
 
     Repeated integer indices accumulate (``np.add.at``).
     """
+    __slots__ = ("index",)
     needs_input_values = False
 
     def forward(self, g, index, shape):
@@ -345,6 +402,7 @@ class ScatterAdd(Function):
 
 class Cat(Function):
     """Concatenate along ``axis``.   Each input gets its slice of the gradient."""
+    __slots__ = ("axis",)
     needs_input_values = False
 
     def forward(self, *xs, axis=0):
@@ -375,6 +433,7 @@ class Cat(Function):
 
 class Cast(Function):
     """Convert to another float dtype.   The gradient is converted back."""
+    __slots__ = ()
     needs_input_values = False
 
     def forward(self, x, dtype):
@@ -385,5 +444,5 @@ class Cast(Function):
 
 
 #: Every primitive op; the property tests check that each one is covered.
-PRIMITIVES = (Add, Mul, Pow, Exp, Log, Tanh, Sin, Cos, Where, MatMul, Sum, Max, Reshape, Transpose,
+PRIMITIVES = (Add, Sub, Mul, Div, Pow, Exp, Log, Tanh, Sin, Cos, Where, MatMul, Sum, Max, Reshape, Transpose,
               Expand, GetItem, ScatterAdd, Cat, Cast)

@@ -41,6 +41,7 @@ import numbers
 
 import numpy as np
 
+from . import inplace
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "Adamax", "get", "OPTIMIZERS"]
@@ -163,6 +164,7 @@ class Optimizer:
                 data -= (lr * wd) * data
             self._update(data, g._data, st)
             p._version += 1
+            inplace.note_write(p)
 
     def _step_fused(self, params, lr, wd):
         """The update of all parameters at once, on concatenated arrays (small models)."""
@@ -185,6 +187,7 @@ class Optimizer:
             arr[...] = data[off:off + n].reshape(arr.shape)
             off += n
             p._version += 1
+        inplace.note_write(params[0])  # after version changes, always (see inplace.check)
         return True
 
     def _begin_step(self):

@@ -382,10 +382,10 @@ class Tensor:
         return _ops.Add.apply(self._lift(other), self)
 
     def __sub__(self, other):
-        return _derived.sub(self, self._lift(other))
+        return _ops.Sub.apply(self, self._lift(other))
 
     def __rsub__(self, other):
-        return _derived.sub(self._lift(other), self)
+        return _ops.Sub.apply(self._lift(other), self)
 
     def __mul__(self, other):
         return _ops.Mul.apply(self, self._lift(other))
@@ -394,10 +394,10 @@ class Tensor:
         return _ops.Mul.apply(self._lift(other), self)
 
     def __truediv__(self, other):
-        return _derived.div(self, self._lift(other))
+        return _ops.Div.apply(self, self._lift(other))
 
     def __rtruediv__(self, other):
-        return _derived.div(self._lift(other), self)
+        return _ops.Div.apply(self._lift(other), self)
 
     def __pow__(self, exponent):
         return _derived.pow(self, exponent)

@@ -11,6 +11,8 @@ loss.  Any other shape mismatch raises ``ValueError``.
 """
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import derived as D
@@ -75,7 +77,8 @@ def binary_cross_entropy(p, y, eps=EPSILON):
     """
     y = align_target(p, y, "binary_cross_entropy")
     pc = D.clip(p, eps, 1 - eps)
-    return D.mean((y * D.log(pc) + (1 - y) * D.log(1 - pc)) * -1)
+    total = D.sum(y * D.log(pc) + (1 - y) * D.log(1 - pc))
+    return total * (-1.0 / builtins.max(p.size, 1))            # the mean, and the minus sign
 
 
 @composite

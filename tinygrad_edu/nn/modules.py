@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from .. import autograd
+from .. import autograd, inplace
 from ..tensor import Tensor
 from . import functional as F
 from . import init as _init
@@ -252,6 +252,7 @@ class Module:
         for p, arr in staged:                 # all checked: now change the parameters
             np.copyto(p._data, arr, casting="unsafe")
             p._version += 1
+            inplace.note_write(p)
 
     def get_weights(self):
         """Copies of the parameter arrays, in parameter order (Keras' ``get_weights``)."""
