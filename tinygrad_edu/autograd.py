@@ -301,10 +301,12 @@ class Function:
         fn = cls()
         n = len(inputs)
         try:
-            if n == 2 and not kwargs:
-                data = fn.forward(inputs[0]._data, inputs[1]._data)
-            elif n == 1 and not kwargs:
-                data = fn.forward(inputs[0]._data)
+            if not kwargs:
+                data = (fn.forward(inputs[0]._data, inputs[1]._data) if n == 2 else
+                        fn.forward(inputs[0]._data) if n == 1 else
+                        fn.forward(*[t._data for t in inputs]))
+            elif n == 1:
+                data = fn.forward(inputs[0]._data, **kwargs)
             else:
                 data = fn.forward(*[t._data for t in inputs], **kwargs)
         except (ValueError, IndexError, TypeError) as e:
@@ -518,14 +520,15 @@ def _accumulate(t, g, create_graph):
 
 
 def _seed(t, gradient, where):
-    from .tensor import Tensor
     if gradient is None:
-        if t.size != 1:
+        data = t._data
+        if data.size != 1:
             raise RuntimeError(
                 f"{where}: grad can be implicitly created only for a scalar output, but this tensor "
                 f"has shape {t.shape}. Reduce it first (e.g. loss.mean()) or pass gradient= "
                 f"(an array of shape {t.shape}, e.g. Tensor.ones_like(y)).")
-        return _make_tensor(np.ones(t.shape, dtype=t.dtype), False, None)
+        return _make_tensor(np.ones(data.shape, dtype=data.dtype), False, None)
+    from .tensor import Tensor
     if not isinstance(gradient, Tensor):
         try:
             gradient = Tensor(np.asarray(gradient, dtype=t.dtype))

@@ -140,20 +140,22 @@ def sum_to(x, shape):
     >>> Tensor.ones(2, 3).sum_to((1, 3))
     Tensor([[2., 2., 2.]], shape=(1, 3), dtype=float32)
     """
-    if x._data.shape == shape:  # the common case in backward rules: nothing to sum
+    xshape = x._data.shape
+    if xshape == shape:  # the common case in backward rules: nothing to sum
         return x
     shape = tuple(shape)
-    if x._data.shape == shape:
+    if xshape == shape:
         return x
-    lead = x.ndim - len(shape)
-    kept = tuple(i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1)
-    if lead > 0 and not kept:
+    lead = len(xshape) - len(shape)
+    if lead > 0 and xshape[lead:] == shape:
         # Only leading axes were added (a bias broadcast over the batch): one
         # Sum without keepdims has the right shape already, no Reshape needed.
-        out = ops.Sum.apply(x, axis=tuple(range(lead)))
-    else:
-        axes = tuple(range(lead)) + kept
-        out = ops.Sum.apply(x, axis=axes, keepdims=True) if axes else x
+        return ops.Sum.apply(x, axis=0 if lead == 1 else tuple(range(lead)))
+    # Otherwise some axes of size 1 were stretched too: sum them keeping them
+    # (as size 1), sum the added leading axes away, and reshape to ``shape``.
+    kept = tuple(i + lead for i, n in enumerate(shape) if n == 1 and xshape[i + lead] != 1)
+    axes = tuple(range(lead)) + kept
+    out = ops.Sum.apply(x, axis=axes, keepdims=True) if axes else x
     return out.reshape(shape) if out.shape != shape else out
 
 
@@ -350,6 +352,8 @@ def matmul(a, b):
     ValueError: matmul: shapes (32, 3) and (2, 4) are not aligned: 3 (dim 1 of the first) != 2 (dim 0 of the second). The inner sizes must match; transpose an operand (x.T) or check the layer sizes.
     """
     b = _as_tensor(b, a)
+    if a._data.ndim >= 2 and b._data.ndim >= 2:  # the common case: matrices, batches of them
+        return ops.MatMul.apply(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least one axis, got shapes {a.shape} and "
                          f"{b.shape}; use * to multiply by a scalar.")

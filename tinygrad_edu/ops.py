@@ -274,7 +274,8 @@ class Sum(Function):
 
     def forward(self, x, axis=None, keepdims=False):
         self.axis = axis
-        return x.sum(axis=axis, keepdims=keepdims)  # the method: np.sum adds ~1 us of dispatch
+        # What x.sum() runs, minus two layers of Python dispatch (~1 us on small arrays).
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
 
     def backward(self, grad, out):
         (x,) = self.inputs

@@ -215,6 +215,8 @@ class Tensor:
         # A valid permutation by construction, so transpose()'s argument checks
         # are skipped: mT is on the hot path (every MatMul.backward uses it).
         if self._data.ndim == 2:
+            if not autograd._grad_enabled:  # nothing to record: just NumPy's view
+                return Tensor._make(self._data.T, False, None)
             return _ops.Transpose.apply(self, axes=(1, 0))
         axes = list(range(self.ndim))
         try:
@@ -375,26 +377,27 @@ class Tensor:
                       requires_grad=requires_grad)
 
     # ------------------------------------------------------------- operators --
+    # (``type(other) is Tensor`` first: it saves a call on the hot path.)
     def __add__(self, other):
-        return _ops.Add.apply(self, self._lift(other))
+        return _ops.Add.apply(self, other if type(other) is Tensor else self._lift(other))
 
     def __radd__(self, other):
         return _ops.Add.apply(self._lift(other), self)
 
     def __sub__(self, other):
-        return _ops.Sub.apply(self, self._lift(other))
+        return _ops.Sub.apply(self, other if type(other) is Tensor else self._lift(other))
 
     def __rsub__(self, other):
         return _ops.Sub.apply(self._lift(other), self)
 
     def __mul__(self, other):
-        return _ops.Mul.apply(self, self._lift(other))
+        return _ops.Mul.apply(self, other if type(other) is Tensor else self._lift(other))
 
     def __rmul__(self, other):
         return _ops.Mul.apply(self._lift(other), self)
 
     def __truediv__(self, other):
-        return _ops.Div.apply(self, self._lift(other))
+        return _ops.Div.apply(self, other if type(other) is Tensor else self._lift(other))
 
     def __rtruediv__(self, other):
         return _ops.Div.apply(self._lift(other), self)
