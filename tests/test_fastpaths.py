@@ -105,3 +105,34 @@ def test_mT_swaps_the_last_two_axes_and_back(shape):
     np.testing.assert_array_equal(x.grad.numpy(),
                                   np.swapaxes(np.arange(y.size, dtype=np.float32).reshape(y.shape),
                                               -1, -2))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 3), (32, 4), (1000, 6), (257, 1)])
+def test_sum_over_rows_as_a_matrix_product_matches_np_sum(dtype, shape):
+    """A bias gradient (sum over axis 0 of a matrix) runs as ones @ x: same values
+    up to rounding order, same dtype and shape; NaN and infinities propagate."""
+    x = np.random.default_rng(3).standard_normal(shape).astype(dtype)
+    got = ops.Sum().forward(x, axis=0)
+    want = x.sum(axis=0)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=10 * np.finfo(dtype).eps * shape[0], atol=0)
+    x[0, 0], x[-1, -1] = np.nan, np.inf
+    got = ops.Sum().forward(x, axis=0)
+    assert np.isnan(got[0]) and (np.isinf(got[-1]) or shape[1] == 1)
+
+
+def test_sum_over_rows_keeps_the_general_path_elsewhere():
+    """Integers, float16, keepdims and other axes take np.add.reduce, exactly."""
+    ints = np.arange(12, dtype=np.int8).reshape(4, 3)
+    assert ops.Sum().forward(ints, axis=0).dtype == ints.sum(axis=0).dtype
+    for x, kw in ((np.ones((4, 3), np.float16), {"axis": 0}),
+                  (np.ones((4, 3), np.float32), {"axis": 0, "keepdims": True}),
+                  (np.ones((4, 3), np.float32), {"axis": 1})):
+        got = ops.Sum().forward(x, **kw)
+        want = x.sum(**kw)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    b = Tensor(np.zeros(3, np.float32), requires_grad=True)
+    (Tensor(np.ones((1000, 3), np.float32)) * b + b).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [2000.0] * 3)   # 1000 rows of x, 1000 uses of b
