@@ -319,9 +319,7 @@ class Function:
             for t in inputs:
                 if t._requires_grad:
                     fn.inputs = inputs
-                    fn.versions = ((inputs[0]._version, inputs[1]._version) if n == 2 else
-                                   (inputs[0]._version,) if n == 1 else
-                                   tuple([x._version for x in inputs]))
+                    fn.versions = _versions(inputs, n)
                     fn.out_version = 0
                     fn.serial = next(_serials)
                     fn.epoch = inplace._writes
@@ -341,6 +339,21 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+_UNCHANGED = ((), (0,), (0, 0))  # shared: most inputs were never changed in place
+
+
+def _versions(inputs, n):
+    """The inputs' version counters, without allocating a tuple in the usual all-zero case
+    (fewer new objects per op means less work for Python's garbage collector)."""
+    if n == 2:
+        a, b = inputs[0]._version, inputs[1]._version
+        return (a, b) if a or b else _UNCHANGED[2]
+    if n == 1:
+        a = inputs[0]._version
+        return (a,) if a else _UNCHANGED[1]
+    return tuple([x._version for x in inputs])
 
 
 def _op_error(cls, inputs, kwargs, err):
