@@ -226,6 +226,29 @@ def test_toposort_visits_shared_subgraph_once():
     assert x.grad.item() == 2.0 ** 30
 
 
+def test_toposort_puts_every_input_before_its_outputs_and_leaves_first():
+    """The order comes from the serial numbers of the recorded ops (creation order)."""
+    rng = np.random.default_rng(0)
+    leaves = [Tensor(rng.standard_normal(3), requires_grad=True) for _ in range(4)]
+    pool = list(leaves)
+    for i in range(60):                           # a random DAG with shared nodes
+        a, b = (pool[j] for j in rng.integers(0, len(pool), 2))
+        pool.append(a * b if i % 3 else (a + b).tanh())
+    root = pool[-1].sum()
+    order = toposort([root])
+    position = {id(t): k for k, t in enumerate(order)}
+    for t in order:
+        if t.grad_fn is not None:
+            assert all(position[id(x)] < position[id(t)] for x in t.grad_fn.inputs
+                       if x.requires_grad)
+    n_leaves = sum(t.grad_fn is None for t in order)
+    assert all(t.grad_fn is None for t in order[:n_leaves]) and order[-1] is root
+    # and the gradient through that order matches finite differences
+    from tinygrad_edu.testing import gradcheck
+    small = [Tensor(rng.standard_normal(3), requires_grad=True, dtype="float64") for _ in range(2)]
+    assert gradcheck(lambda a, b: ((a * b).tanh() * a + b * b).sum(), small)
+
+
 def test_backward_rule_with_wrong_shape_is_reported():
     class Bad(tg.Function):
         def forward(self, x):

@@ -319,6 +319,15 @@ def test_loss_registry():
     assert mae.item() == pytest.approx(1.0)
 
 
+def test_set_weights_after_the_forward_makes_that_backward_refuse():
+    """Loading weights is an in-place change: a graph recorded before it is stale."""
+    model = article_model()
+    loss = model(np.ones((3, 2), np.float32)).sum()
+    model.set_weights([w + 1 for w in model.get_weights()])
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+
+
 def test_get_and_set_weights():
     a, b = article_model(), article_model()
     w = a.get_weights()

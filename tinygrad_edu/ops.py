@@ -299,7 +299,9 @@ def _sum_rows(x):
     BLAS sum is as accurate (it accumulates in blocks too).  Only the rounding
     order differs.
     """
-    return np.ones(x.shape[0], dtype=x.dtype) @ x
+    ones = np.empty(x.shape[0], dtype=x.dtype)
+    ones.fill(1)                      # (np.ones is a Python function: 2x slower here)
+    return ones @ x
 
 
 class Max(Function):
