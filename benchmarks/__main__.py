@@ -1,4 +1,7 @@
-"""``python -m benchmarks [--quick] [--only B1,B4] [--out PATH]``: run, print a table, save JSON."""
+"""``python -m benchmarks [--quick] [--only B1,B4] [--out PATH]``: run, print a table, save JSON.
+
+``--profile B1`` profiles one benchmark instead; ``--phases B1`` splits a training step.
+"""
 from __future__ import annotations
 
 import argparse
@@ -22,7 +25,14 @@ def main(argv=None):
     parser.add_argument("--profile", metavar="BENCH", choices=sorted(profiling.TARGETS),
                         help="instead of timing, profile tinygrad_edu on one benchmark "
                              "(pyinstrument when installed, else cProfile)")
+    parser.add_argument("--phases", metavar="BENCH", choices=["B1", "B2"],
+                        help="instead of timing, split one training step of B1 or B2 into "
+                             "forward / loss / backward / optimizer time")
     args = parser.parse_args(argv)
+    if args.phases:
+        with one_blas_thread():
+            print(profiling.phases(args.phases, quick=args.quick))
+        return 0
     if args.profile:
         with one_blas_thread():
             print(profiling.profile(args.profile, quick=args.quick))

@@ -64,3 +64,42 @@ def profile(name, quick=False):
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(30)
     return out.getvalue()
+
+
+def phases(name, quick=False):
+    """Mean microseconds of each phase of a B1/B2 training step, timed in place.
+
+    The phases are timed inside a real step (``time.perf_counter`` around each
+    one), so they add up to the step as the benchmark sees it.
+    """
+    import time
+
+    from tinygrad_edu import Tensor
+    from tinygrad_edu.nn.functional import binary_cross_entropy
+    if name not in ("B1", "B2"):
+        raise ValueError(f"phases: only B1 and B2 are training steps, not {name}")
+    X, Y = circles(32 if name == "B1" else 1000, seed=1)
+    model = ours.MLP(glorot_params(ARTICLE))
+    opt = ours.make_adam(model.params)
+    Xt, Yt = Tensor(X), Tensor(Y)
+    clock = time.perf_counter
+    labels = ("zero_grad", "forward", "loss", "backward", "step")
+    total = np.zeros(len(labels))
+    steps, warmup = (100, 10) if quick else (3000, 300)
+    for i in range(warmup + steps):
+        t0 = clock()
+        opt.zero_grad()
+        t1 = clock()
+        out = model.forward(Xt)
+        t2 = clock()
+        loss = binary_cross_entropy(out, Yt)
+        t3 = clock()
+        loss.backward()
+        t4 = clock()
+        opt.step()
+        t5 = clock()
+        if i >= warmup:
+            total += (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
+    us = total / steps * 1e6
+    parts = "  ".join(f"{k} {v:.0f} us" for k, v in zip(labels, us))
+    return f"{name} step phases (mean of {steps}): {parts}  total {us.sum():.0f} us"

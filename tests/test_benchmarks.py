@@ -6,6 +6,8 @@ differences; and a training step must stay float32 from end to end.
 """
 import json
 
+import re
+
 import numpy as np
 import pytest
 
@@ -121,6 +123,15 @@ def test_profile_mode_reports_our_functions(capsys):
     assert bench_main.main(["--quick", "--profile", "B4"]) == 0
     report = capsys.readouterr().out
     assert "run_backward" in report and "chain" in report
+
+
+def test_phases_mode_splits_a_training_step(capsys):
+    assert bench_main.main(["--quick", "--phases", "B1"]) == 0
+    report = capsys.readouterr().out
+    parts = dict(re.findall(r"(zero_grad|forward|loss|backward|step|total) (\d+) us", report))
+    assert set(parts) == {"zero_grad", "forward", "loss", "backward", "step", "total"}
+    phases = sum(int(v) for k, v in parts.items() if k != "total")
+    assert int(parts["backward"]) > 0 and abs(phases - int(parts["total"])) <= 5   # rounding
 
 
 class _DtypeSpy(np.ndarray):
