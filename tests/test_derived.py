@@ -158,3 +158,15 @@ def test_logsumexp_of_all_minus_inf_rows():
     with np.errstate(divide="ignore"):             # log(0) = -inf is the right answer here
         got = x.logsumexp(axis=1).data
     np.testing.assert_allclose(got, [-np.inf, np.log(2)])
+
+
+def test_sigmoid_of_bool_and_int_tensors_computes_in_float():
+    """The sign constant inside sigmoid must not be cast to bool (True * x == x)."""
+    from tinygrad_edu.nn.functional import binary_cross_entropy_with_logits
+    want = 1 / (1 + np.exp(-np.array([1.0, 0.0, -2.0])))
+    np.testing.assert_allclose(Tensor(np.array([True, False])).sigmoid().numpy(), want[:2], rtol=1e-3)
+    out = Tensor(np.array([1, 0, -2])).sigmoid()
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.numpy(), want)
+    np.testing.assert_allclose(binary_cross_entropy_with_logits(Tensor(np.array([True])), [1.0]).item(),
+                               np.log1p(np.e) - 1, rtol=1e-3)

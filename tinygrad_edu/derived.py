@@ -40,6 +40,14 @@ def _const(value, like):
     return Tensor._const(value, like)
 
 
+def _as_float(x):
+    """``x`` itself if it is floating point, else converted to the float type NumPy's
+    ufuncs would compute in (bool and int8 -> float16, int64 -> float64): sign
+    constants like ``where(x >= 0, -1, 1)`` must not be cast to bool or int."""
+    kind = x._data.dtype.kind
+    return x if kind == "f" else astype(x, np.result_type(x._data.dtype, np.float16))
+
+
 def _as_tensor(x, like=None):
     if isinstance(x, Tensor):
         return x
@@ -233,9 +241,9 @@ def sigmoid(x):
     >>> Tensor([-1e4, 0.0, 1e4]).sigmoid()
     Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float32)
     """
+    x = _as_float(x)
     pos = x._data >= 0
-    minus_one, one = x._data.dtype.type(-1), x._data.dtype.type(1)
-    e = exp(x * _const(np.where(pos, minus_one, one), x))      # e^(-|x|)
+    e = exp(x * _const(np.where(pos, -1, 1), x))                # e^(-|x|)
     return ops.Where.apply(_const(1, x), e, cond=pos) / (e + 1)  # 1 or e^-|x|, over 1 + e^-|x|
 
 

@@ -90,6 +90,7 @@ def binary_cross_entropy_with_logits(z, y):
     branches are smooth and agree at 0, so the derived gradient is
     (sigmoid(z) - y) / m everywhere, z = 0 included.  No clipping is needed.
     """
+    z = D._as_float(z)
     y = align_target(z, y, "binary_cross_entropy_with_logits")
     pos = z.data >= 0
     log1p_exp = D.log(D.exp(z * Tensor._const(np.where(pos, -1, 1), z)) + 1)   # log(1 + e^-|z|)
