@@ -47,7 +47,7 @@ def test_docstring_conversion():
 
 
 def test_source_pages_hold_the_code(pages):
-    assert "class MatMul(Function)" in pages["source/ops.md"]
+    assert "class MatMul(Primitive)" in pages["source/ops.md"]
     assert "def run_backward" in pages["source/autograd.md"]
 
 

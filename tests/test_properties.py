@@ -749,7 +749,8 @@ def _tanh_affine_backward(self, grad, out):      # vjp(v) = J^T v + c: not linea
 
 
 def _tanh_frozen_backward(self, grad, out):      # right values, but a constant: no 2nd order
-    return grad * Tensor._const(1 - out.numpy() ** 2, out)
+    values = out.numpy() if isinstance(out, Tensor) else out
+    return grad * ops.constant(1 - values ** 2, out)
 
 
 def _exp_off_backward(self, grad, out):          # 1% off
@@ -758,8 +759,8 @@ def _exp_off_backward(self, grad, out):          # 1% off
 
 def _add_broadcast_backward(self, grad, out):    # 1e-4 off only for a broadcast input: below
     a, b = self.inputs                           # gradcheck's rtol, caught by the law
-    gb = grad.sum_to(b.shape)
-    return grad.sum_to(a.shape), (gb * 1.0001 if b.shape != out.shape else gb)
+    gb = ops.sum_to(grad, b.shape)
+    return ops.sum_to(grad, a.shape), (gb * 1.0001 if b.shape != out.shape else gb)
 
 
 MUTANTS = {

@@ -272,6 +272,11 @@ class Function:
     needs_input_values = True
     #: Does ``backward`` read the value of the output (``out``)?  Exp and Tanh do.
     needs_output_value = False
+    #: Can ``backward`` run on NumPy arrays as well as on Tensors?  The built-in
+    #: primitives' rules can (see ``ops.py``); the engine then runs them on the
+    #: arrays when no graph of the backward pass is needed.  A rule written for
+    #: Tensors only (the default for your own ops) always gets Tensors.
+    array_backward = False
 
     # A graph has one Function per recorded op, so they are kept small: slots,
     # no per-instance dict (a subclass that sets other attributes on ``self``
@@ -290,6 +295,18 @@ class Function:
 
     def backward(self, grad, out):  # pragma: no cover - interface
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def saved(self, grad):
+        """The input values, in the kind ``backward`` is computing with: the NumPy
+        arrays when ``grad`` is an array (the engine's fast path), else the Tensors."""
+        if isinstance(grad, _tensor_type):
+            return self.inputs
+        return tuple([t._data for t in self.inputs])
+
+    @property
+    def needs_input_grad(self):
+        """For each input: does it require a gradient?  (A rule may skip the others.)"""
+        return tuple([t._requires_grad for t in self.inputs])
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
@@ -403,9 +420,11 @@ def broadcast_error(op: str, *shapes) -> str:
     return f"{op}: shapes {' and '.join(map(str, shapes))} cannot be broadcast together"
 
 
-# The Tensor class lives in tensor.py, which imports this module; it plugs its
-# fast constructor in here when it is imported (see the bottom of tensor.py).
+# The Tensor class lives in tensor.py, which imports this module; it plugs the
+# class and its fast constructor in here when it is imported (see the bottom of
+# tensor.py).
 _make_tensor = None
+_tensor_type = None
 
 
 # ------------------------------------------------------------ reverse mode ----
@@ -443,7 +462,7 @@ def _check_anomaly(fn, grads):
     for i, g in enumerate(grads):
         if g is None:
             continue
-        d = g._data
+        d = g._data if isinstance(g, _tensor_type) else np.asarray(g)
         if not np.isfinite(d).all():
             kind = "nan" if np.isnan(d).any() else "inf"
             shapes = ", ".join(str(x.shape) for x in fn.inputs)
@@ -459,11 +478,19 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
     With ``inputs=None`` gradients are accumulated into ``.grad`` of the leaves
     (``Tensor.backward``); otherwise the gradients of ``inputs`` are returned
     and ``.grad`` is left alone (``grad``).
+
+    Without ``create_graph`` nobody will differentiate the backward pass, so
+    the gradients flowing through the graph are plain NumPy arrays and each
+    rule runs on them (see ``ops.py``): no Tensor is made, nothing recorded.
+    With ``create_graph=True`` they are Tensors and every rule is recorded.
     """
     global _grad_enabled
+    arrays = not create_graph
     order = toposort(roots)
     grads = {}
     for r, s in zip(roots, seeds):
+        if arrays:
+            s = s._data
         grads[id(r)] = grads[id(r)] + s if id(r) in grads else s
     wanted = None if inputs is None else {id(t): None for t in inputs}
     prev_mode, _grad_enabled = _grad_enabled, bool(create_graph)
@@ -480,22 +507,30 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                 _accumulate(t, g, create_graph)
             if fn is None:
                 continue
-            if fn.inputs is None:
+            inputs_ = fn.inputs
+            if inputs_ is None:
                 raise RuntimeError(
                     f"backward: trying to backward through the graph a second time: the graph of "
                     f"{type(fn).__name__} (output shape {t.shape}) was freed by the previous backward(). "
                     f"Pass retain_graph=True to the first backward() if you need to call it twice.")
             if fn.epoch != inplace._writes:  # something changed in place since this op ran:
                 inplace.check(fn, t)         # was it a value its backward needs?
-            in_grads = fn.backward(g, t)
+            if not arrays:
+                in_grads = fn.backward(g, t)
+            elif fn.array_backward:
+                in_grads = fn.backward(g, t._data)
+            else:                            # a rule for Tensors only: wrap, run, unwrap
+                in_grads = fn.backward(_make_tensor(g, False, None), t)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             if _anomaly_enabled:
                 _check_anomaly(fn, in_grads)
-            for x, gx in zip(fn.inputs, in_grads):
+            for x, gx in zip(inputs_, in_grads):
                 if gx is None or not x._requires_grad:
                     continue
-                if gx._data.shape != x._data.shape:
+                if arrays and type(gx) is not np.ndarray:
+                    gx = np.asarray(gx)     # a NumPy scalar (0-d math) or a Tensor
+                if gx.shape != x._data.shape:
                     raise RuntimeError(
                         f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} for an "
                         f"input of shape {x.shape}; a gradient must have its input's shape.")
@@ -508,27 +543,32 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
         _grad_enabled = prev_mode
     if wanted is None:
         return None
-    return [wanted[id(t)] for t in inputs]
+    return [w if w is None or not arrays else _make_tensor(np.asarray(w), False, None)
+            for w in (wanted[id(t)] for t in inputs)]
 
 
 def _accumulate(t, g, create_graph):
     """``t.grad += g`` without aliasing arrays that someone else may own.
 
-    A float32 tensor gets a float32 ``.grad``, even from float64 math.  Adding
-    to a gradient older than the tensor's last in-place update (a forgotten
-    ``zero_grad()``) warns: see ``inplace.grad_is_stale``.
+    ``g`` is an array (or a Tensor with ``create_graph``).  A float32 tensor
+    gets a float32 ``.grad``, even from float64 math.  Adding to a gradient
+    older than the tensor's last in-place update (a forgotten ``zero_grad()``)
+    warns: see ``inplace.grad_is_stale``.
     """
     dtype = t._data.dtype
     if t.grad is None:
         if create_graph:
             t.grad = g if g._data.dtype == dtype else g.astype(dtype)
         else:
-            t.grad = _make_tensor(np.array(g._data, dtype=dtype, copy=True), False, None)
+            t.grad = _make_tensor(np.array(g, dtype=dtype, copy=True), False, None)
     else:
         if inplace.grad_is_stale(t):
             inplace.warn_stale_grad(t)
-        total = t.grad + g
-        t.grad = total if total._data.dtype == dtype else total.astype(dtype)
+        if create_graph:
+            total = t.grad + g
+            t.grad = total if total._data.dtype == dtype else total.astype(dtype)
+        else:
+            t.grad = _make_tensor(np.asarray(t.grad._data + g, dtype=dtype), False, None)
     inplace.stamp_grad(t)
 
 

@@ -137,34 +137,7 @@ def sum(x, axis=None, keepdims=False):
     return ops.Sum.apply(x, axis=_axis_arg(axis), keepdims=keepdims)
 
 
-def sum_to(x, shape):
-    """Sum ``x`` down to ``shape``: the reverse of broadcasting ``shape`` up to ``x.shape``.
-
-    This is how gradients of broadcast operands are reduced.
-
-    Examples
-    --------
-    >>> from tinygrad_edu import Tensor
-    >>> Tensor.ones(2, 3).sum_to((1, 3))
-    Tensor([[2., 2., 2.]], shape=(1, 3), dtype=float32)
-    """
-    xshape = x._data.shape
-    if xshape == shape:  # the common case in backward rules: nothing to sum
-        return x
-    shape = tuple(shape)
-    if xshape == shape:
-        return x
-    lead = len(xshape) - len(shape)
-    if lead > 0 and xshape[lead:] == shape:
-        # Only leading axes were added (a bias broadcast over the batch): one
-        # Sum without keepdims has the right shape already, no Reshape needed.
-        return ops.Sum.apply(x, axis=0 if lead == 1 else tuple(range(lead)))
-    # Otherwise some axes of size 1 were stretched too: sum them keeping them
-    # (as size 1), sum the added leading axes away, and reshape to ``shape``.
-    kept = tuple(i + lead for i, n in enumerate(shape) if n == 1 and xshape[i + lead] != 1)
-    axes = tuple(range(lead)) + kept
-    out = ops.Sum.apply(x, axis=axes, keepdims=True) if axes else x
-    return out.reshape(shape) if out.shape != shape else out
+sum_to = ops.sum_to  # shared with the backward rules (it runs on arrays too)
 
 
 def _count(x, axis):

@@ -7,10 +7,21 @@ else -- sub, div, mean, var, sqrt, relu, sigmoid, softmax, the losses, Dense --
 is a composition of these and has no derivative rule of its own (see
 ``derived.py``).
 
+One rule, two ways to run it.  A rule is written once, with Python's
+operators (``*``, ``/``, ``-``, ``@``), ``.reshape``/``.mT``/indexing and the
+helpers ``sum_to`` and ``run`` below -- all of which work on NumPy arrays and
+on Tensors alike.  For a plain ``loss.backward()`` nobody will differentiate
+the backward pass, so the engine hands the rule NumPy arrays (``grad``,
+``out`` and ``self.saved(grad)``): it runs as the hand-written backprop would,
+with no Tensor made and nothing recorded.  With ``create_graph=True`` (and
+when graphs are drawn) it hands over Tensors instead, and the same lines are
+recorded like any forward computation: second derivatives and drawings of
+the backward pass come from that.
+
 Broadcasting: binary ops broadcast like NumPy in ``forward``; in ``backward``
-each gradient is summed back to its input's shape with ``Tensor.sum_to``,
-because an input that was broadcast was *used* several times, and the chain
-rule adds up the contributions of every use.
+each gradient is summed back to its input's shape with ``sum_to``, because an
+input that was broadcast was *used* several times, and the chain rule adds up
+the contributions of every use.
 
 Why ``Tanh`` is primitive: built from ``exp`` it would lose precision near 0
 (``1 - e^{-2x}`` cancels), and the article uses it as a basic activation.
@@ -22,13 +33,69 @@ import numpy as np
 from .autograd import Function, broadcast_error
 from .tensor import Tensor
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
+__all__ = ["sum_to", "run", "Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
            "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast",
            "PRIMITIVES"]
 
 
+# ------------------------------------------------------ helpers for the rules --
+def run(op, *args, **kwargs):
+    """Apply primitive ``op`` inside a rule: recorded on Tensors, directly on arrays.
+
+    On Tensors it is ``op.apply`` (recorded when a graph is being built); on
+    NumPy arrays it is ``op``'s own NumPy ``forward``, nothing else.
+    """
+    if isinstance(args[0], Tensor):
+        return op.apply(*args, **kwargs)
+    return op().forward(*args, **kwargs)
+
+
+def constant(value, like):
+    """``value`` as a constant of ``like``'s dtype, and of its kind (Tensor or array)."""
+    if isinstance(like, Tensor):
+        return Tensor._const(value, like)
+    return np.asarray(value, dtype=like.dtype)
+
+
+def sum_to(x, shape):
+    """Sum ``x`` down to ``shape``: the reverse of broadcasting ``shape`` up to ``x.shape``.
+
+    This is how gradients of broadcast operands are reduced.  Works on
+    Tensors (as ``Sum`` and ``Reshape`` ops) and on arrays.
+
+    Examples
+    --------
+    >>> from tinygrad_edu import Tensor
+    >>> Tensor.ones(2, 3).sum_to((1, 3))
+    Tensor([[2., 2., 2.]], shape=(1, 3), dtype=float32)
+    """
+    xshape = x.shape
+    if xshape == shape:  # the common case in backward rules: nothing to sum
+        return x
+    shape = tuple(shape)
+    if xshape == shape:
+        return x
+    lead = len(xshape) - len(shape)
+    if lead > 0 and xshape[lead:] == shape:
+        # Only leading axes were added (a bias broadcast over the batch): one
+        # Sum without keepdims has the right shape already, no Reshape needed.
+        return run(Sum, x, axis=0 if lead == 1 else tuple(range(lead)))
+    # Otherwise some axes of size 1 were stretched too: sum them keeping them
+    # (as size 1), sum the added leading axes away, and reshape to ``shape``.
+    kept = tuple(i + lead for i, n in enumerate(shape) if n == 1 and xshape[i + lead] != 1)
+    axes = tuple(range(lead)) + kept
+    out = run(Sum, x, axis=axes, keepdims=True) if axes else x
+    return out.reshape(shape) if out.shape != shape else out
+
+
+class Primitive(Function):
+    """A built-in op: its rule runs on arrays or Tensors (see the module docstring)."""
+    __slots__ = ()
+    array_backward = True
+
+
 # --------------------------------------------------------------- elementwise --
-class _Broadcasting(Function):
+class _Broadcasting(Primitive):
     """Shared error message for ops whose inputs broadcast together."""
     __slots__ = ()
 
@@ -49,8 +116,8 @@ class Add(_Broadcasting):
 
     def backward(self, grad, out):
         a, b = self.inputs
-        return (grad.sum_to(a.shape) if a._requires_grad else None,
-                grad.sum_to(b.shape) if b._requires_grad else None)
+        return (sum_to(grad, a.shape) if a._requires_grad else None,
+                sum_to(grad, b.shape) if b._requires_grad else None)
 
 
 class Sub(_Broadcasting):
@@ -68,8 +135,8 @@ class Sub(_Broadcasting):
 
     def backward(self, grad, out):
         a, b = self.inputs
-        return (grad.sum_to(a.shape) if a._requires_grad else None,
-                (grad * -1).sum_to(b.shape) if b._requires_grad else None)
+        return (sum_to(grad, a.shape) if a._requires_grad else None,
+                sum_to(grad * -1, b.shape) if b._requires_grad else None)
 
 
 class Mul(_Broadcasting):
@@ -80,9 +147,10 @@ class Mul(_Broadcasting):
         return a * b
 
     def backward(self, grad, out):
-        a, b = self.inputs
-        return ((grad * b).sum_to(a.shape) if a._requires_grad else None,
-                (grad * a).sum_to(b.shape) if b._requires_grad else None)
+        a, b = self.saved(grad)
+        need_a, need_b = self.needs_input_grad
+        return (sum_to(grad * b, a.shape) if need_a else None,
+                sum_to(grad * a, b.shape) if need_b else None)
 
 
 class Div(_Broadcasting):
@@ -97,13 +165,14 @@ class Div(_Broadcasting):
         return a / b
 
     def backward(self, grad, out):
-        a, b = self.inputs
+        a, b = self.saved(grad)
+        need_a, need_b = self.needs_input_grad
         grad_a = grad / b                                      # grad * d(a/b)/da
-        return (grad_a.sum_to(a.shape) if a._requires_grad else None,
-                (grad_a * out * -1).sum_to(b.shape) if b._requires_grad else None)
+        return (sum_to(grad_a, a.shape) if need_a else None,
+                sum_to(grad_a * out * -1, b.shape) if need_b else None)
 
 
-class Pow(Function):
+class Pow(Primitive):
     """x ** c for a constant number c.   d/dx = c x^(c-1)."""
     __slots__ = ("exponent",)
 
@@ -112,12 +181,12 @@ class Pow(Function):
         return x ** exponent
 
     def backward(self, grad, out):
-        (x,) = self.inputs
+        (x,) = self.saved(grad)
         c = self.exponent
         return grad * (x ** (c - 1) * c)
 
 
-class Exp(Function):
+class Exp(Primitive):
     """e^x.   d/dx = e^x, which is the output itself."""
     __slots__ = ()
     needs_input_values = False
@@ -130,7 +199,7 @@ class Exp(Function):
         return grad * out
 
 
-class Log(Function):
+class Log(Primitive):
     """Natural log.   d/dx = 1/x."""
     __slots__ = ()
 
@@ -138,11 +207,11 @@ class Log(Function):
         return np.log(x)
 
     def backward(self, grad, out):
-        (x,) = self.inputs
+        (x,) = self.saved(grad)
         return grad / x
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     """tanh(x).   d/dx = 1 - tanh(x)^2."""
     __slots__ = ()
     needs_input_values = False
@@ -155,7 +224,7 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
-class Sin(Function):
+class Sin(Primitive):
     """sin(x).   d/dx = cos(x).   (The article's figure 8 fits y = sin(b cos(a x)).)"""
     __slots__ = ()
 
@@ -163,11 +232,11 @@ class Sin(Function):
         return np.sin(x)
 
     def backward(self, grad, out):
-        (x,) = self.inputs
-        return grad * Cos.apply(x)
+        (x,) = self.saved(grad)
+        return grad * run(Cos, x)
 
 
-class Cos(Function):
+class Cos(Primitive):
     """cos(x).   d/dx = -sin(x)."""
     __slots__ = ()
 
@@ -175,8 +244,8 @@ class Cos(Function):
         return np.cos(x)
 
     def backward(self, grad, out):
-        (x,) = self.inputs
-        return grad * Sin.apply(x) * -1
+        (x,) = self.saved(grad)
+        return grad * run(Sin, x) * -1
 
 
 class Where(_Broadcasting):
@@ -198,9 +267,9 @@ class Where(_Broadcasting):
 
     def backward(self, grad, out):
         a, b = self.inputs
-        zero = Tensor._const(0, grad)
-        return (Where.apply(grad, zero, cond=self.cond).sum_to(a.shape) if a._requires_grad else None,
-                Where.apply(zero, grad, cond=self.cond).sum_to(b.shape) if b._requires_grad else None)
+        zero, cond = constant(0, grad), self.cond
+        return (sum_to(run(Where, grad, zero, cond=cond), a.shape) if a._requires_grad else None,
+                sum_to(run(Where, zero, grad, cond=cond), b.shape) if b._requires_grad else None)
 
 
 def _is_zero_of(s, dtype):
@@ -223,7 +292,7 @@ def _where_zero(cond, x):
 
 
 # ------------------------------------------------------------------- matmul ----
-class MatMul(Function):
+class MatMul(Primitive):
     """a @ b for a.ndim, b.ndim >= 2, batch dimensions broadcast.
 
     d/da = grad @ b^T, d/db = a^T @ grad (transposing the last two axes), each
@@ -236,11 +305,12 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, grad, out):
-        a, b = self.inputs
-        # MatMul.apply directly, not ``@``: the operands are >= 2-D here, so
+        a, b = self.saved(grad)
+        need_a, need_b = self.needs_input_grad
+        # run(MatMul, ...), not ``@``: the operands are >= 2-D here, so
         # Tensor.matmul's 1-D special cases and checks would only cost time.
-        return (MatMul.apply(grad, b.mT).sum_to(a.shape) if a._requires_grad else None,
-                MatMul.apply(a.mT, grad).sum_to(b.shape) if b._requires_grad else None)
+        return (sum_to(run(MatMul, grad, b.mT), a.shape) if need_a else None,
+                sum_to(run(MatMul, a.mT, grad), b.shape) if need_b else None)
 
     @classmethod
     def describe_error(cls, shapes, kwargs, err):
@@ -267,7 +337,7 @@ def _keepdims_shape(shape, axis):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-class Sum(Function):
+class Sum(Primitive):
     """Sum over ``axis``.   Every input element gets the gradient of its sum."""
     __slots__ = ("axis",)
     needs_input_values = False
@@ -283,7 +353,7 @@ class Sum(Function):
         (x,) = self.inputs
         if grad.ndim and grad.ndim != x.ndim:  # put the summed axes back (as size 1)
             grad = grad.reshape(_keepdims_shape(x.shape, self.axis))
-        return grad.expand(x.shape)              # (a 0-d total broadcasts as it is)
+        return run(Expand, grad, shape=x.shape)  # (a 0-d total broadcasts as it is)
 
 
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -304,7 +374,7 @@ def _sum_rows(x):
     return ones @ x
 
 
-class Max(Function):
+class Max(Primitive):
     """Max over ``axis``, returning values.
 
     The gradient goes to the elements equal to the max; ties share it evenly
@@ -319,13 +389,14 @@ class Max(Function):
     def backward(self, grad, out):
         (x,) = self.inputs
         kshape = _keepdims_shape(x.shape, self.axis)
-        mask = x._data == out._data.reshape(kshape)
+        values = out._data if isinstance(out, Tensor) else out
+        mask = x._data == values.reshape(kshape)         # where the max is (a constant)
         share = mask / mask.sum(axis=self.axis, keepdims=True, dtype=x.dtype)
-        return grad.reshape(kshape) * Tensor._const(share, grad)
+        return grad.reshape(kshape) * constant(share, grad)
 
 
 # -------------------------------------------------------------- shape/index ----
-class Reshape(Function):
+class Reshape(Primitive):
     """Same elements, new shape.   The gradient is reshaped back."""
     __slots__ = ()
     needs_input_values = False
@@ -337,7 +408,7 @@ class Reshape(Function):
         return grad.reshape(self.inputs[0].shape)
 
 
-class Transpose(Function):
+class Transpose(Primitive):
     """Permute axes.   The gradient is permuted back by the inverse permutation."""
     __slots__ = ("axes",)
     needs_input_values = False
@@ -350,10 +421,10 @@ class Transpose(Function):
         # The inverse permutation (what np.argsort(axes) gives), in plain Python:
         # for tiny tuples that is several times cheaper than a NumPy call.
         inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
-        return Transpose.apply(grad, axes=inverse)
+        return run(Transpose, grad, axes=inverse)
 
 
-class Expand(Function):
+class Expand(Primitive):
     """Broadcast to ``shape``.   The gradient is summed back (``sum_to``)."""
     __slots__ = ()
     needs_input_values = False
@@ -374,10 +445,10 @@ class Expand(Function):
         return np.broadcast_to(x, shape)
 
     def backward(self, grad, out):
-        return grad.sum_to(self.inputs[0].shape)
+        return sum_to(grad, self.inputs[0].shape)
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     """x[index] with NumPy indexing.   The gradient is scattered back (ScatterAdd)."""
     __slots__ = ("index",)
     needs_input_values = False
@@ -387,7 +458,7 @@ class GetItem(Function):
         return x[index]
 
     def backward(self, grad, out):
-        return ScatterAdd.apply(grad, index=self.index, shape=self.inputs[0].shape)
+        return run(ScatterAdd, grad, index=self.index, shape=self.inputs[0].shape)
 
     @classmethod
     def describe_error(cls, shapes, kwargs, err):
@@ -400,7 +471,7 @@ def _is_advanced(index):
     return any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool for i in items)
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Primitive):
     """zeros(shape) with ``grad`` added at ``index``: the adjoint of GetItem.
 
     Repeated integer indices accumulate (``np.add.at``).
@@ -418,10 +489,10 @@ class ScatterAdd(Function):
         return out
 
     def backward(self, grad, out):
-        return GetItem.apply(grad, index=self.index)
+        return run(GetItem, grad, index=self.index)
 
 
-class Cat(Function):
+class Cat(Primitive):
     """Concatenate along ``axis``.   Each input gets its slice of the gradient."""
     __slots__ = ("axis",)
     needs_input_values = False
@@ -452,7 +523,7 @@ class Cat(Function):
                 f"have the same size")
 
 
-class Cast(Function):
+class Cast(Primitive):
     """Convert to another float dtype.   The gradient is converted back."""
     __slots__ = ()
     needs_input_values = False
@@ -461,7 +532,7 @@ class Cast(Function):
         return x.astype(dtype)
 
     def backward(self, grad, out):
-        return Cast.apply(grad, dtype=self.inputs[0].dtype)
+        return run(Cast, grad, dtype=self.inputs[0].dtype)
 
 
 #: Every primitive op; the property tests check that each one is covered.

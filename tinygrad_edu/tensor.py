@@ -613,6 +613,7 @@ ones_like = Tensor.ones_like
 
 # ops.py and derived.py build on Tensor, so they are imported after it exists.
 autograd._make_tensor = Tensor._make
+autograd._tensor_type = Tensor
 from . import ops as _ops  # noqa: E402
 from . import derived as _derived  # noqa: E402
 
