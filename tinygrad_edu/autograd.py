@@ -299,14 +299,20 @@ class Function:
     def saved(self, grad):
         """The input values, in the kind ``backward`` is computing with: the NumPy
         arrays when ``grad`` is an array (the engine's fast path), else the Tensors."""
+        inputs = self.inputs
         if isinstance(grad, _tensor_type):
-            return self.inputs
-        return tuple([t._data for t in self.inputs])
+            return inputs
+        if len(inputs) == 2:  # the common case, without building a list
+            return inputs[0]._data, inputs[1]._data
+        return tuple([t._data for t in inputs])
 
     @property
     def needs_input_grad(self):
         """For each input: does it require a gradient?  (A rule may skip the others.)"""
-        return tuple([t._requires_grad for t in self.inputs])
+        inputs = self.inputs
+        if len(inputs) == 2:
+            return inputs[0]._requires_grad, inputs[1]._requires_grad
+        return tuple([t._requires_grad for t in inputs])
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
@@ -324,6 +330,8 @@ class Function:
                         fn.forward(*[t._data for t in inputs]))
             elif n == 1:
                 data = fn.forward(inputs[0]._data, **kwargs)
+            elif n == 2:
+                data = fn.forward(inputs[0]._data, inputs[1]._data, **kwargs)
             else:
                 data = fn.forward(*[t._data for t in inputs], **kwargs)
         except (ValueError, IndexError, TypeError) as e:

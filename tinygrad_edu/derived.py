@@ -190,7 +190,7 @@ def relu(x):
     >>> Tensor([-1.0, 0.0, 2.0]).relu()
     Tensor([0., 0., 2.], shape=(3,), dtype=float32)
     """
-    return ops.Where.apply(x, _const(0, x), cond=x._data > 0)
+    return ops.Where.apply(x, Tensor._const(0, x), cond=x._data > 0)
 
 
 @composite
@@ -339,7 +339,8 @@ def matmul(a, b):
     ...
     ValueError: matmul: shapes (32, 3) and (2, 4) are not aligned: 3 (dim 1 of the first) != 2 (dim 0 of the second). The inner sizes must match; transpose an operand (x.T) or check the layer sizes.
     """
-    b = _as_tensor(b, a)
+    if type(b) is not Tensor:
+        b = _as_tensor(b, a)
     if a._data.ndim >= 2 and b._data.ndim >= 2:  # the common case: matrices, batches of them
         return ops.MatMul.apply(a, b)
     if a.ndim == 0 or b.ndim == 0:

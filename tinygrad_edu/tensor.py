@@ -409,7 +409,7 @@ class Tensor:
         return _derived.pow(self._lift(base), self)
 
     def __matmul__(self, other):
-        return _derived.matmul(self, self._lift(other))
+        return _derived.matmul(self, other if type(other) is Tensor else self._lift(other))
 
     def __rmatmul__(self, other):
         return _derived.matmul(self._lift(other), self)
