@@ -14,10 +14,13 @@ Everything that makes gradients lives in this file.  Read it top to bottom:
    gradients of tensors that are used more than once, and frees each node as
    soon as it has been used unless ``retain_graph=True``.
 
-Backward rules are written with Tensor operations.  With ``create_graph=False``
-they run with recording switched off (cheap, no graph is built); with
-``create_graph=True`` they are recorded like any forward computation, which is
-all that second and third derivatives need.
+Backward rules are written once, with operations that NumPy arrays and
+Tensors both have (see ``ops.py``).  With ``create_graph=False`` -- a plain
+``loss.backward()`` -- the engine runs them on the arrays: the gradients are
+plain NumPy arrays, nothing is recorded and no Tensor is made, as in
+hand-written backprop.  With ``create_graph=True`` it runs the same rules on
+Tensors, so they are recorded like any forward computation, which is all
+that second and third derivatives need.
 
 The safety checks for in-place changes (version counters, writes through
 views, stale gradients) live in ``inplace.py``; the engine calls them in one
@@ -249,6 +252,12 @@ class Function:
     shape of its input.  Write it with Tensor operations so that it can itself
     be differentiated.  Inside ``backward`` the input tensors are
     ``self.inputs``; values computed in ``forward`` may be kept on ``self``.
+
+    The built-in primitives go one step further (``array_backward = True``):
+    their rules also run on NumPy arrays -- ``grad`` and ``out`` are then
+    arrays, and ``self.saved(grad)`` gives the input values in the same kind
+    -- which the engine uses whenever nobody needs a graph of the backward
+    pass.  Your own ops need not: they always get Tensors.
 
     Examples
     --------
