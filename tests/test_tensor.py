@@ -246,3 +246,12 @@ def test_inplace_dtype_or_shape_mismatch_is_clear():
         t += 0.5
     with pytest.raises(ValueError, match="in-place"):
         Tensor.zeros(3).__iadd__(Tensor.zeros(2, 3))
+
+
+def test_tensors_hash_by_identity_like_pytorch():
+    """== is elementwise, but a Tensor can still be a dict key or a set member."""
+    a, b = Tensor([1.0, 2.0]), Tensor([1.0, 2.0])
+    assert hash(a) != hash(b) and len({a, b, a}) == 2
+    table = {a: "a", b: "b"}
+    assert table[a] == "a" and table[b] == "b"
+    assert (a == b).numpy().tolist() == [True, True]          # still elementwise

@@ -458,16 +458,16 @@ def toposort(roots):
        runs, so that number puts every input before its outputs; leaves, made
        by no op, come first.  PyTorch's engine orders its work the same way.
     """
-    found = {id(r): r for r in roots if r._requires_grad}
-    stack = list(found.values())
+    found = {r: None for r in roots if r._requires_grad}  # a dict: an ordered set
+    stack = list(found)
     while stack:
         fn = stack.pop()._ctx
         if fn is not None and fn.inputs is not None:
             for x in fn.inputs:
-                if x._requires_grad and id(x) not in found:
-                    found[id(x)] = x
+                if x._requires_grad and x not in found:
+                    found[x] = None
                     stack.append(x)
-    return sorted(found.values(), key=_made_at)
+    return sorted(found, key=_made_at)
 
 
 def _made_at(t):
@@ -504,22 +504,22 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
     global _grad_enabled
     arrays = not create_graph
     order = toposort(roots)
-    grads = {}
+    grads = {}                 # tensor -> the sum of the gradients that reached it
     for r, s in zip(roots, seeds):
         if arrays:
             s = s._data
-        grads[id(r)] = grads[id(r)] + s if id(r) in grads else s
-    wanted = None if inputs is None else {id(t): None for t in inputs}
+        grads[r] = grads[r] + s if r in grads else s
+    wanted = None if inputs is None else {t: None for t in inputs}
     prev_mode, _grad_enabled = _grad_enabled, bool(create_graph)
     try:
         for t in reversed(order):  # outputs first: every gradient of t has arrived
-            g = grads.pop(id(t), None)
+            g = grads.pop(t, None)
             if g is None:
                 continue
             fn = t._ctx
             if wanted is not None:      # grad(): collect, leave .grad alone
-                if id(t) in wanted:
-                    wanted[id(t)] = g
+                if t in wanted:
+                    wanted[t] = g
             elif fn is None or t._retain_grad:  # a leaf (or retain_grad()): into .grad
                 _accumulate(t, g, create_graph)
             if fn is None:
@@ -551,9 +551,8 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                     raise RuntimeError(
                         f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} for an "
                         f"input of shape {x.shape}; a gradient must have its input's shape.")
-                k = id(x)
-                prev = grads.get(k)
-                grads[k] = gx if prev is None else prev + gx
+                prev = grads.get(x)
+                grads[x] = gx if prev is None else prev + gx
             if not retain_graph:
                 fn.inputs = None  # free the graph as we go: its tensors can die now
     finally:
@@ -561,7 +560,7 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
     if wanted is None:
         return None
     return [w if w is None or not arrays else _make_tensor(np.asarray(w), False, None)
-            for w in (wanted[id(t)] for t in inputs)]
+            for w in (wanted[t] for t in inputs)]
 
 
 def _accumulate(t, g, create_graph):

@@ -450,6 +450,10 @@ class Tensor:
     def __ne__(self, other):
         return self._compare(other, np.not_equal)
 
+    # ``==`` is elementwise, yet a Tensor stays usable as a dict key or in a set:
+    # it hashes by identity, as in PyTorch (the engine keys its tables by tensor).
+    __hash__ = object.__hash__
+
     def __getitem__(self, index):
         return _ops.GetItem.apply(self, index=_index_arg(index))
 
