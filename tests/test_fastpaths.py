@@ -136,3 +136,17 @@ def test_sum_over_rows_keeps_the_general_path_elsewhere():
     b = Tensor(np.zeros(3, np.float32), requires_grad=True)
     (Tensor(np.ones((1000, 3), np.float32)) * b + b).sum().backward()
     np.testing.assert_array_equal(b.grad.numpy(), [2000.0] * 3)   # 1000 rows of x, 1000 uses of b
+
+
+@pytest.mark.parametrize("shape", [(), (5,), (32, 1), (64, 64), (65, 64), (2, 3, 4)])
+def test_expand_helper_on_arrays_matches_broadcast_to(shape):
+    """ops.expand fills small results from a 0-d array and views everything else."""
+    for x in (np.asarray(np.float32(-0.0)), np.asarray(np.nan), np.ones((1,) * len(shape))):
+        got, want = ops.expand(x, shape), np.broadcast_to(x, shape)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(_bits(np.ascontiguousarray(got)),
+                                      _bits(np.ascontiguousarray(want)))
+        if x.ndim or int(np.prod(shape)) > 4096 or len(shape) > 2:
+            assert not got.flags.writeable                  # a view, as np.broadcast_to gives
+    t = ops.expand(Tensor(np.float32(2.0), requires_grad=True), (3, 2))
+    assert t.grad_fn is not None and t.shape == (3, 2)       # on a Tensor: a recorded Expand
