@@ -204,9 +204,20 @@ def test_construction_styles_and_errors():
     assert "Adam(lr=0.001" in repr(optim.Adam())
 
 
+class _Halving(optim.SGD):
+    """A rule that reads p (p *= 0.5): the fused path must not run it on zeros."""
+    additive_update = False
+
+    def _update(self, p, g, state):
+        p *= 0.5
+        p -= self.lr * g
+
+
 @pytest.mark.parametrize("make", [lambda: optim.Adam(lr=0.01), lambda: optim.Adamax(),
-                                  lambda: optim.RMSprop(momentum=0.5),
-                                  lambda: optim.SGD(lr=0.1, momentum=0.9, weight_decay=0.01)])
+                                  lambda: optim.RMSprop(momentum=0.5), lambda: optim.RMSprop(),
+                                  lambda: optim.SGD(lr=0.1, momentum=0.9, nesterov=True),
+                                  lambda: optim.SGD(lr=0.1, momentum=0.9, weight_decay=0.01),
+                                  lambda: _Halving(lr=0.1)])
 def test_fused_update_of_small_models_is_bitwise_the_per_parameter_update(make):
     """Small models are updated on concatenated arrays; the result must not change."""
     rng = np.random.default_rng(0)
@@ -248,3 +259,19 @@ def test_compile_binds_the_parameters_of_a_built_model():
     binary_cross_entropy(model(tg.Tensor([[1.0, 2.0]])), [[1.0]]).backward()
     model.optimizer.step()                           # a hand-written loop, no fit()
     assert not np.array_equal(model.get_weights()[0], before)
+
+
+def test_a_rule_that_reads_p_must_not_claim_an_additive_update():
+    """Why ``additive_update`` exists: run on zeros, ``p *= 0.5`` would be lost."""
+    class Wrong(_Halving):
+        additive_update = True
+
+    results = []
+    for cls in (Wrong, _Halving):
+        w = param([2.0, 4.0])
+        opt = cls([w], lr=0.1)
+        set_grad(w, np.array([1.0, 1.0], np.float32))
+        opt.step()
+        results.append(w.numpy().copy())
+    np.testing.assert_allclose(results[1], [0.9, 1.9])   # 0.5 p - lr g
+    assert not np.allclose(results[0], results[1])       # the zero-delta path drops p *= 0.5

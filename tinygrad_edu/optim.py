@@ -137,6 +137,13 @@ class Optimizer:
                 off += p.size
             flat[s] = buf
         self._flat = flat
+        # The step's change of every parameter, flat, and a view of it shaped
+        # like each parameter (see _step_fused).
+        self._delta = np.empty(total, dtype=params[0].dtype)
+        self._delta_views, off = [], 0
+        for p in params:
+            self._delta_views.append(self._delta[off:off + p.size].reshape(p.shape))
+            off += p.size
 
     def zero_grad(self):
         """Forget the gradients (``p.grad = None``) of every parameter."""
@@ -176,17 +183,28 @@ class Optimizer:
                 return False                  # e.g. a parameter without grad: one by one
             grads.append(g._data.reshape(-1))
         g = np.concatenate(grads)
-        data = np.concatenate([p._data.reshape(-1) for p in params])
-        if wd:
+        if wd or not self.additive_update:  # the rule reads p: update a copy of them all
+            data = np.concatenate([p._data.reshape(-1) for p in params])
             data -= (lr * wd) * data
-        self._update(data, g, self._flat)
-        off = 0
-        for p in params:
-            arr = p._data
-            n = arr.size
-            arr[...] = data[off:off + n].reshape(arr.shape)
-            off += n
-            p._version += 1
+            self._update(data, g, self._flat)
+            off = 0
+            for p in params:
+                arr = p._data
+                n = arr.size
+                arr[...] = data[off:off + n].reshape(arr.shape)
+                off += n
+                p._version += 1
+        else:
+            # The rule only adds to or subtracts from ``p`` (p -= step), so it
+            # can run on zeros: the result is the change, added to each
+            # parameter in place -- bit for bit p - step, with no copying of the
+            # parameters into one array and back.
+            delta = self._delta
+            delta.fill(0)
+            self._update(delta, g, self._flat)
+            for p, d in zip(params, self._delta_views):
+                p._data += d
+                p._version += 1
         inplace.note_write(params[0])  # after version changes, always (see inplace.check)
         return True
 
@@ -194,7 +212,14 @@ class Optimizer:
         """Per-step scalars (bias corrections) computed once for all parameters."""
 
     def _update(self, p, g, state):  # pragma: no cover - interface
+        """Change the array ``p`` in place by one step, from the gradient ``g``."""
         raise NotImplementedError
+
+    #: Does ``_update`` only add to or subtract from ``p`` (``p -= step``), never
+    #: read it?  Then the fused path runs it on zeros and adds the result to each
+    #: parameter (see ``_step_fused``).  True for the optimizers below; a subclass
+    #: whose rule reads ``p`` must leave it False.
+    additive_update = False
 
     # ------------------------------------------------------------ state dict --
     def state_dict(self):
@@ -281,6 +306,7 @@ class SGD(Optimizer):
     """
 
     default_lr = 0.01
+    additive_update = True
 
     def __init__(self, params=None, lr=None, momentum=0.0, nesterov=False, weight_decay=0.0,
                  learning_rate=None):
@@ -313,6 +339,7 @@ class RMSprop(Optimizer):
     """RMSprop as in Keras: divide by a running root-mean-square of the gradient."""
 
     slots = ("velocity",)
+    additive_update = True
 
     def __init__(self, params=None, lr=None, rho=0.9, momentum=0.0, epsilon=1e-7,
                  weight_decay=0.0, learning_rate=None):
@@ -361,6 +388,7 @@ class Adam(Optimizer):
     """
 
     slots = ("m", "v")
+    additive_update = True
 
     def __init__(self, params=None, lr=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=0.0, learning_rate=None):
