@@ -1,16 +1,16 @@
 """Primitive operations: the only places in tinygrad_edu that know a derivative.
 
 Each primitive is a :class:`~tinygrad_edu.autograd.Function` with a NumPy
-``forward`` and a ``backward`` written with Tensor operations (so a backward
-pass is itself a graph, and higher derivatives come for free).  Everything
-else -- sub, div, mean, var, sqrt, relu, sigmoid, softmax, the losses, Dense --
-is a composition of these and has no derivative rule of its own (see
-``derived.py``).
+``forward`` and a ``backward`` rule that also runs on Tensors (so a backward
+pass can itself be a graph, and higher derivatives come for free).
+Everything else -- neg, mean, var, sqrt, relu, sigmoid, softmax, the losses,
+Dense -- is a composition of these and has no derivative rule of its own
+(see ``derived.py``).
 
 One rule, two ways to run it.  A rule is written once, with Python's
 operators (``*``, ``/``, ``-``, ``@``), ``.reshape``/``.mT``/indexing and the
-helpers ``sum_to`` and ``run`` below -- all of which work on NumPy arrays and
-on Tensors alike.  For a plain ``loss.backward()`` nobody will differentiate
+helpers ``run``, ``sum_to``, ``expand`` and ``constant`` below -- all of which
+work on NumPy arrays and on Tensors alike.  For a plain ``loss.backward()`` nobody will differentiate
 the backward pass, so the engine hands the rule NumPy arrays (``grad``,
 ``out`` and ``self.saved(grad)``): it runs as the hand-written backprop would,
 with no Tensor made and nothing recorded.  With ``create_graph=True`` (and
@@ -33,8 +33,9 @@ import numpy as np
 from .autograd import Function, broadcast_error
 from .tensor import Tensor
 
-__all__ = ["sum_to", "run", "Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
-           "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast",
+__all__ = ["run", "sum_to", "expand", "constant", "Primitive",
+           "Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul",
+           "Sum", "Max", "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast",
            "PRIMITIVES"]
 
 
