@@ -524,8 +524,8 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                 _accumulate(t, g, create_graph)
             if fn is None:
                 continue
-            inputs_ = fn.inputs
-            if inputs_ is None:
+            fn_inputs = fn.inputs
+            if fn_inputs is None:
                 raise RuntimeError(
                     f"backward: trying to backward through the graph a second time: the graph of "
                     f"{type(fn).__name__} (output shape {t.shape}) was freed by the previous backward(). "
@@ -542,7 +542,7 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                 in_grads = (in_grads,)
             if _anomaly_enabled:
                 _check_anomaly(fn, in_grads)
-            for x, gx in zip(inputs_, in_grads):
+            for x, gx in zip(fn_inputs, in_grads):
                 if gx is None or not x._requires_grad:
                     continue
                 if arrays and type(gx) is not np.ndarray:
@@ -703,7 +703,5 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
             raise RuntimeError(
                 f"grad: input {i} (shape {x.shape}) was not used to compute the outputs, so it has "
                 f"no gradient. Pass allow_unused=True to get None for it.")
-        if g is not None and not create_graph:
-            result[i] = _make_tensor(g._data, False, None)
     return result
 

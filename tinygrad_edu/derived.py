@@ -287,21 +287,20 @@ def where(cond, a, b):
 def clip(x, lo=None, hi=None):
     """Limit values to [lo, hi]; the gradient passes where lo <= x <= hi."""
     d = x._data
-    if lo is not None and hi is not None and d.dtype.kind == "f":
-        # The common case (e.g. the losses' [eps, 1 - eps]) in four ufunc calls;
-        # np.clip and the general form below cost twice as much on small arrays.
-        inside = (d >= lo) & (d <= hi)
-        return ops.Where.apply(x, _const(np.minimum(np.maximum(d, lo), hi), x), cond=inside)
-    inside = np.ones(x.shape, dtype=bool)
-    if lo is not None:
-        inside &= x._data >= lo
-    if hi is not None:
-        inside &= x._data <= hi
-    try:
-        clipped = np.clip(x._data, lo, hi)
-    except TypeError:
+    if d.dtype.kind == "b":
         raise TypeError(f"clip: cannot clip a {x.dtype} tensor; convert it first, e.g. "
-                        f"x.astype('float32')") from None
+                        f"x.astype('float32')")
+    # What np.clip computes, in plain ufuncs (np.clip's Python layer costs twice
+    # as much on small arrays, and this is on every step of the losses).
+    inside, clipped = None, d
+    if lo is not None:
+        inside = d >= lo
+        clipped = np.maximum(clipped, lo)
+    if hi is not None:
+        inside = d <= hi if inside is None else inside & (d <= hi)
+        clipped = np.minimum(clipped, hi)
+    if inside is None:                           # no bounds: every element passes
+        inside = np.ones(d.shape, dtype=bool)
     return ops.Where.apply(x, _const(clipped, x), cond=inside)
 
 
