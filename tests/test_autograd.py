@@ -266,3 +266,15 @@ def test_integer_outputs_carry_no_grad():
     x = Tensor([1.5, 2.5], requires_grad=True)
     assert not x.astype("int64").requires_grad
     assert x.astype("float64").requires_grad
+
+
+def test_zero_d_gradients_stay_arrays_through_accumulation():
+    """A 0-d tensor used twice: the two array gradients sum to a NumPy scalar inside
+    the engine; its .grad must still be a Tensor over an ndarray."""
+    x = Tensor(2.0, requires_grad=True)
+    s = x * 3.0
+    (s * s + s).backward()                        # s is used twice (and as both Mul inputs)
+    assert type(x.grad.numpy()) is np.ndarray and x.grad.item() == 3.0 * (2 * 6.0 + 1)
+    x.grad = None
+    (x * x).backward()
+    assert type(x.grad.numpy()) is np.ndarray and x.grad.item() == 4.0
