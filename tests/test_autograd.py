@@ -278,3 +278,21 @@ def test_zero_d_gradients_stay_arrays_through_accumulation():
     x.grad = None
     (x * x).backward()
     assert type(x.grad.numpy()) is np.ndarray and x.grad.item() == 4.0
+
+
+def test_a_tensor_only_rule_gets_tensors_even_for_summed_0d_gradients():
+    """Your own Function (array_backward False) always receives a Tensor gradient."""
+    seen = []
+
+    class Twice(tg.Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, grad, out):
+            seen.append((type(grad).__name__, type(grad.numpy()).__name__))
+            return grad * 2
+
+    x = Tensor(1.5, requires_grad=True)
+    t = Twice.apply(x)
+    (t * t + t).backward()                        # t's two gradients are summed first
+    assert seen == [("Tensor", "ndarray")] and x.grad.item() == 2 * (2 * 3.0 + 1)

@@ -545,14 +545,16 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
             for x, gx in zip(fn_inputs, in_grads):
                 if gx is None or not x._requires_grad:
                     continue
-                if arrays and type(gx) is not np.ndarray:
-                    gx = np.asarray(gx)     # a NumPy scalar (0-d math) or a Tensor
                 if gx.shape != x._data.shape:
                     raise RuntimeError(
                         f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} for an "
                         f"input of shape {x.shape}; a gradient must have its input's shape.")
                 prev = grads.get(x)
-                grads[x] = gx if prev is None else prev + gx
+                if prev is not None:
+                    gx = prev + gx
+                if arrays and type(gx) is not np.ndarray:
+                    gx = np.asarray(gx)     # a NumPy scalar (0-d math) or a Tensor
+                grads[x] = gx
             if not retain_graph:
                 fn.inputs = None  # free the graph as we go: its tensors can die now
     finally:
