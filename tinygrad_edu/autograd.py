@@ -507,8 +507,10 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
     grads = {}                 # tensor -> the sum of the gradients that reached it
     for r, s in zip(roots, seeds):
         if arrays:
-            s = s._data
-        grads[r] = grads[r] + s if r in grads else s
+            s = s._data if r not in grads else np.asarray(grads[r] + s._data)
+        elif r in grads:
+            s = grads[r] + s
+        grads[r] = s
     wanted = None if inputs is None else {t: None for t in inputs}
     prev_mode, _grad_enabled = _grad_enabled, bool(create_graph)
     try:
