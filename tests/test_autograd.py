@@ -296,3 +296,48 @@ def test_a_tensor_only_rule_gets_tensors_even_for_summed_0d_gradients():
     t = Twice.apply(x)
     (t * t + t).backward()                        # t's two gradients are summed first
     assert seen == [("Tensor", "ndarray")] and x.grad.item() == 2 * (2 * 3.0 + 1)
+
+
+def test_plain_backward_runs_the_rules_on_arrays_and_records_nothing(monkeypatch):
+    """loss.backward() applies no op and makes Tensors only for the seed and the .grads;
+    create_graph=True runs the same rules on Tensors (recorded ops)."""
+    from tinygrad_edu import ops
+    from tinygrad_edu.nn.functional import binary_cross_entropy
+    rng = np.random.default_rng(0)
+    params = [Tensor(rng.standard_normal(s), requires_grad=True, dtype="float64")
+              for s in [(2, 4), (4,), (4, 1), (1,)]]
+
+    x, y = Tensor(rng.standard_normal((8, 2))), (rng.random((8, 1)) > 0.5).astype(float)
+
+    def loss():
+        h = (x @ params[0] + params[1]).relu()
+        return binary_cross_entropy((h @ params[2] + params[3]).sigmoid(), y)
+
+    counts = {"apply": 0, "make": 0}
+    real_apply, real_make = tg.Function.apply.__func__, Tensor._make
+
+    def counting_apply(cls, *a, **k):
+        counts["apply"] += 1
+        return real_apply(cls, *a, **k)
+
+    def counting_make(*a):
+        counts["make"] += 1
+        return real_make(*a)
+
+    out = loss()
+    monkeypatch.setattr(tg.Function, "apply", classmethod(counting_apply))
+    monkeypatch.setattr(tg.autograd, "_make_tensor", counting_make)
+    out.backward()
+    assert counts == {"apply": 0, "make": 1 + len(params)}      # the seed, then one .grad each
+    assert all(isinstance(p.grad, Tensor) for p in params)
+    grads = [p.grad.numpy().copy() for p in params]
+
+    for p in params:
+        p.grad = None
+    counts["apply"] = 0
+    out = loss()
+    first = tg.grad(out, params, create_graph=True)
+    assert counts["apply"] > 30 and all(g.grad_fn is not None for g in first)
+    for g, want in zip(first, grads):               # the same rules, the same numbers
+        np.testing.assert_allclose(g.numpy(), want, rtol=1e-12, atol=1e-15)
+    assert issubclass(ops.Mul, ops.Primitive) and ops.Mul.array_backward
