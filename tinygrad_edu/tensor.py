@@ -123,13 +123,14 @@ class Tensor:
         with a float tensor, an int with an int tensor), so ``x * 2`` stays
         float32; otherwise the usual rules apply.
         """
-        if isinstance(other, Tensor):
-            return other
-        kind = self._data.dtype.kind
-        if kind == "f" and (type(other) is float or type(other) is int):
+        dtype = self._data.dtype
+        if (type(other) is float or type(other) is int) and dtype.kind == "f":
             # The commonest case (x * 0.5, 1 - x) first: the ABC checks below
             # cost more than the rest of a small op.
-            return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
+            return Tensor._make(np.asarray(other, dtype=dtype), False, None)
+        if isinstance(other, Tensor):
+            return other
+        kind = dtype.kind
         if isinstance(other, numbers.Real) and not isinstance(other, np.generic):
             if kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral)) or \
                     (kind == "b" and isinstance(other, bool)):
