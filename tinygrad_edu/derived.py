@@ -354,12 +354,11 @@ def matmul(a, b):
         if a.shape[0] != b.shape[-2]:
             raise ValueError(ops.MatMul.describe_error([a.shape, b.shape], {}, None))
         return ops.MatMul.apply(a.reshape(1, -1), b).squeeze(-2)
-    if b.ndim == 1:
-        if a.shape[-1] != b.shape[0]:
-            raise ValueError(ops.MatMul.describe_error([a.shape, (b.shape[0], 1)], {}, None)
-                             .replace(f"{(b.shape[0], 1)}", f"{b.shape}"))
-        return ops.MatMul.apply(a, b.reshape(-1, 1)).squeeze(-1)
-    return ops.MatMul.apply(a, b)
+    # Only b can be 1-D now (both >= 2-D took the first branch).
+    if a.shape[-1] != b.shape[0]:
+        raise ValueError(ops.MatMul.describe_error([a.shape, (b.shape[0], 1)], {}, None)
+                         .replace(f"{(b.shape[0], 1)}", f"{b.shape}"))
+    return ops.MatMul.apply(a, b.reshape(-1, 1)).squeeze(-1)
 
 
 # ---------------------------------------------------------------- shapes -------

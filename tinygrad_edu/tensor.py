@@ -214,10 +214,8 @@ class Tensor:
     def mT(self) -> "Tensor":
         """The last two axes swapped (a batch of matrices transposed)."""
         # A valid permutation by construction, so transpose()'s argument checks
-        # are skipped: mT is on the hot path (every MatMul.backward uses it).
+        # are skipped (MatMul's rule uses mT on every recorded backward).
         if self._data.ndim == 2:
-            if not autograd._grad_enabled:  # nothing to record: just NumPy's view
-                return Tensor._make(self._data.T, False, None)
             return _ops.Transpose.apply(self, axes=(1, 0))
         axes = list(range(self.ndim))
         try:
