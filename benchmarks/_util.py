@@ -156,6 +156,7 @@ class Result:
     check: str                     # how correctness was checked, and the measured difference
     check_ok: bool
     torch: float | None = None
+    floor: float | None = None     # the minimal engine with our ops (see floor.py)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -175,6 +176,7 @@ class Result:
         d["ratio"] = self.ratio
         d["met"] = self.met
         d["torch_ratio"] = None if self.torch is None else self.torch / self.numpy
+        d["floor_ratio"] = None if self.floor is None else self.floor / self.numpy
         return d
 
 
@@ -192,10 +194,11 @@ def table(results):
     """The results as a plain-text table (one row per benchmark).
 
     Times are medians of CPU time (see ``time_interleaved``); 'wall ratio' is
-    the same ratio measured in wall-clock time.
+    the same ratio measured in wall-clock time; 'floor/np' is the minimal
+    engine's ratio (``floor.py``): the best these ops allow.
     """
-    head = ("bench", "per", "tinygrad_edu", "NumPy", "ratio", "target", "wall ratio", "PyTorch",
-            "torch/np", "check")
+    head = ("bench", "per", "tinygrad_edu", "NumPy", "ratio", "target", "wall ratio", "floor/np",
+            "PyTorch", "torch/np", "check")
     rows = [head]
     for r in results:
         if r.target is not None:
@@ -206,7 +209,8 @@ def table(results):
             target = "-"
         wall = r.extra.get("wall_ratio")
         rows.append((r.name, r.unit, fmt_time(r.ours), fmt_time(r.numpy), f"{r.ratio:.2f}x", target,
-                     "-" if wall is None else f"{wall:.2f}x", fmt_time(r.torch),
+                     "-" if wall is None else f"{wall:.2f}x",
+                     "-" if r.floor is None else f"{r.floor / r.numpy:.2f}x", fmt_time(r.torch),
                      "-" if r.torch is None else f"{r.torch / r.numpy:.2f}x",
                      ("ok " if r.check_ok else "FAILED ") + r.check))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]

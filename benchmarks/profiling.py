@@ -11,7 +11,7 @@ import pstats
 
 import numpy as np
 
-from . import ours
+from . import floor, ours
 from ._util import circles, glorot_params
 from .suite import ARTICLE, _chain_consts
 
@@ -70,10 +70,10 @@ def phases(name, quick=False):
     """Mean microseconds of each phase of a B1/B2 training step, timed in place.
 
     The phases are timed inside a real step (``time.perf_counter`` around each
-    one), so they add up to the step as the benchmark sees it.
+    one), so they add up to the step as the benchmark sees it.  The same step
+    on the floor engine (``floor.py``: the same ops, no engine features) is
+    timed alongside, phase by phase.
     """
-    import time
-
     from tinygrad_edu import Tensor
     from tinygrad_edu.nn.functional import binary_cross_entropy
     if name not in ("B1", "B2"):
@@ -82,24 +82,35 @@ def phases(name, quick=False):
     model = ours.MLP(glorot_params(ARTICLE))
     opt = ours.make_adam(model.params)
     Xt, Yt = Tensor(X), Tensor(Y)
-    clock = time.perf_counter
-    labels = ("zero_grad", "forward", "loss", "backward", "step")
-    total = np.zeros(len(labels))
+    mine = (lambda _: opt.zero_grad(), lambda _: model.forward(Xt),
+            lambda out: binary_cross_entropy(out, Yt), lambda loss: loss.backward(),
+            lambda _: opt.step())
+    fm = floor.MLP(glorot_params(ARTICLE), ours.make_adam)
+    fX, fY = floor.Node(X), floor.Node(Y)
+    base = (lambda _: fm.zero_grad(), lambda _: fm.forward(fX),
+            lambda out: floor.binary_cross_entropy(out, fY), floor.backward,
+            lambda _: fm.update())
     steps, warmup = (100, 10) if quick else (3000, 300)
+    labels = ("zero_grad", "forward", "loss", "backward", "step")
+    lines = []
+    for label, fns in ((f"{name} step phases", mine), ("floor engine, same ops", base)):
+        us = _phase_times(fns, steps, warmup) * 1e6
+        parts = "  ".join(f"{k} {v:.0f} us" for k, v in zip(labels, us))
+        lines.append(f"{label} (mean of {steps}): {parts}  total {us.sum():.0f} us")
+    return "\n".join(lines)
+
+
+def _phase_times(fns, steps, warmup):
+    """Mean seconds of each function in ``fns``, run in turn (each gets the last one's result)."""
+    import time
+    clock = time.perf_counter
+    total = np.zeros(len(fns))
     for i in range(warmup + steps):
-        t0 = clock()
-        opt.zero_grad()
-        t1 = clock()
-        out = model.forward(Xt)
-        t2 = clock()
-        loss = binary_cross_entropy(out, Yt)
-        t3 = clock()
-        loss.backward()
-        t4 = clock()
-        opt.step()
-        t5 = clock()
-        if i >= warmup:
-            total += (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
-    us = total / steps * 1e6
-    parts = "  ".join(f"{k} {v:.0f} us" for k, v in zip(labels, us))
-    return f"{name} step phases (mean of {steps}): {parts}  total {us.sum():.0f} us"
+        value, t = None, clock()
+        for k, fn in enumerate(fns):
+            value = fn(value)
+            now = clock()
+            if i >= warmup:
+                total[k] += now - t
+            t = now
+    return total / steps

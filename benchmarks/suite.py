@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from . import handwritten as hw
-from . import ours, torch_impl
+from . import floor, ours, torch_impl
 from ._util import Result, circles, glorot_params, max_rel_diff, peak_memory, time_interleaved
 
 ARTICLE = (2, 4, 6, 6, 4, 1)
@@ -42,9 +42,15 @@ def _check_mlp(sizes, X, Y, torch):
     moved = max_rel_diff(ref.params, init)
     dtypes = sorted({str(p.dtype) for p in model.params} |
                     {str(p.grad.dtype) for p in model.params})
-    ok = diff <= PARAM_TOL and moved > 10 * diff and dtypes == ["float32"]
-    text = (f"params after {CHECK_STEPS} steps: max rel diff {diff:.1e} (moved {moved:.1e}); "
-            f"{'/'.join(dtypes)}")
+    fm = floor.MLP(glorot_params(sizes), ours.make_adam)
+    fX, fY = floor.Node(X), floor.Node(Y)
+    for _ in range(CHECK_STEPS):
+        fm.step(fX, fY)
+    fdiff = max_rel_diff(fm.numpy_params(), ref.params)
+    ok = (diff <= PARAM_TOL and fdiff <= PARAM_TOL and moved > 10 * diff
+          and dtypes == ["float32"])
+    text = (f"params after {CHECK_STEPS} steps: max rel diff {diff:.1e} (moved {moved:.1e}; "
+            f"floor {fdiff:.1e}); {'/'.join(dtypes)}")
     if torch is not None:
         tm = torch_impl.MLP(torch, glorot_params(sizes))
         tX, tY = torch.tensor(X), torch.tensor(Y)
@@ -53,7 +59,8 @@ def _check_mlp(sizes, X, Y, torch):
         tdiff = max_rel_diff(tm.numpy_params(), ref.params)
         text += f"; torch diff {tdiff:.1e}"
         ok = ok and tdiff <= TORCH_TOL
-    return ok, text, {"param_max_rel_diff": diff, "param_moved": moved, "dtypes": dtypes}
+    return ok, text, {"param_max_rel_diff": diff, "param_moved": moved, "dtypes": dtypes,
+                      "floor_param_max_rel_diff": fdiff}
 
 
 def bench_mlp(name, title, sizes, batch, calls, rounds, target, torch, memory=False):
@@ -66,6 +73,9 @@ def bench_mlp(name, title, sizes, batch, calls, rounds, target, torch, memory=Fa
     Xt, Yt = Tensor(X), Tensor(Y)
     fns = {"ours": lambda: ours.train_step(model, opt, Xt, Yt),
            "numpy": lambda: hw.train_step(ref, ref_opt, X, Y)}
+    fm = floor.MLP(glorot_params(sizes), ours.make_adam)
+    fX, fY = floor.Node(X), floor.Node(Y)
+    fns["floor"] = lambda: fm.step(fX, fY)
     if torch is not None:
         tm = torch_impl.MLP(torch, glorot_params(sizes))
         tX, tY = torch.tensor(X), torch.tensor(Y)
@@ -78,7 +88,7 @@ def bench_mlp(name, title, sizes, batch, calls, rounds, target, torch, memory=Fa
         extra["peak_bytes_numpy"] = peak_memory(fns["numpy"])
         extra["peak_ratio"] = extra["peak_bytes_ours"] / extra["peak_bytes_numpy"]
     return Result(name, title, "step", times["ours"], times["numpy"], target, check, ok,
-                  torch=times.get("torch"), extra=extra)
+                  torch=times.get("torch"), floor=times["floor"], extra=extra)
 
 
 def _chain_consts(n_ops, seed=0):
@@ -104,13 +114,15 @@ def bench_chain(n_ops, calls, long_ops, mem_ops, target, torch):
     for n in (100, n_ops):
         y, g = ours.chain_forward_backward(x0, consts, n)
         ry, rg = hw.chain_forward_backward(x0, consts, n)
-        d = max(max_rel_diff([y, g], [ry, rg]), 0.0)
+        d = max(max_rel_diff([y, g], [ry, rg]),
+                max_rel_diff(floor.chain_forward_backward(x0, consts, n), [ry, rg]))
         worst = max(worst, d)
         checks.append(f"{n} ops: max rel diff {d:.1e}, |grad| {np.abs(rg).max():.1e}")
     ok = worst <= 1e-5 and y.dtype == g.dtype == np.float32
 
     fns = {"ours": lambda: ours.chain_forward_backward(x0, consts, n_ops),
-           "numpy": lambda: hw.chain_forward_backward(x0, consts, n_ops)}
+           "numpy": lambda: hw.chain_forward_backward(x0, consts, n_ops),
+           "floor": lambda: floor.chain_forward_backward(x0, consts, n_ops)}
     if torch is not None:
         fns["torch"] = lambda: torch_impl.chain_forward_backward(torch, x0, consts, n_ops)
     times, wall = time_interleaved(fns, calls, rounds=calls, warmup=1)
@@ -141,6 +153,7 @@ def bench_chain(n_ops, calls, long_ops, mem_ops, target, torch):
     checks.append(f"memory/op {', '.join(f'{n}: {b:.0f} B' for n, b in per_op_bytes.items())}")
     return Result("B4", f"{n_ops}-op elementwise chain, fwd+bwd per op", "op", per_op["ours"],
                   per_op["numpy"], target, "; ".join(checks), ok, torch=per_op.get("torch"),
+                  floor=per_op["floor"],
                   extra=extra)
 
 

@@ -14,6 +14,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, autograd
 from benchmarks import __main__ as bench_main
+from benchmarks import floor
 from benchmarks import handwritten as hw
 from benchmarks import ours
 from benchmarks._util import circles, glorot_params, max_rel_diff, table
@@ -31,6 +32,9 @@ def test_quick_mode_runs_checks_and_saves_json(tmp_path, capsys):
         assert r["check_ok"], r["check"]
         assert r["ours"] > 0 and r["numpy"] > 0 and np.isfinite(r["ratio"])
     assert results["B1"]["extra"]["param_max_rel_diff"] <= 1e-4
+    assert results["B1"]["extra"]["floor_param_max_rel_diff"] <= 1e-4
+    for name in ("B1", "B2", "B4"):
+        assert results[name]["floor"] > 0 and results[name]["floor_ratio"] > 0
     assert results["B3"]["extra"]["peak_bytes_ours"] > 0
     assert results["B4"]["extra"]["memory_linear_spread"] < 1.5
     assert data["environment"]["numpy"] == np.__version__
@@ -80,6 +84,52 @@ def test_ours_and_handwritten_agree_step_by_step():
         assert max_rel_diff(model.numpy_params(), ref.params) < 1e-5
 
 
+def _recorded_ops(root, inputs_of, kind):
+    """Count the recorded ops of a graph by kind, walking ``inputs_of`` from ``root``."""
+    from collections import Counter
+    seen, stack, count = set(), [root], Counter()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        inputs = inputs_of(node)
+        if inputs:
+            count[kind(node)] += 1
+            stack.extend(inputs)
+    return count
+
+
+def test_floor_records_the_same_ops_as_ours():
+    """The floor is only a fair lower bound if it runs tinygrad_edu's decomposition, op for op."""
+    params = glorot_params(ARTICLE, seed=9)
+    X, Y = circles(32, seed=10)
+    loss = ours.MLP(params).loss(Tensor(X), Tensor(Y))
+    mine = _recorded_ops(loss, lambda t: t._ctx.inputs if t._ctx else None,
+                         lambda t: type(t._ctx).__name__)
+    floor_loss = floor.MLP(params, ours.make_adam).loss(floor.Node(X), floor.Node(Y))
+    theirs = _recorded_ops(floor_loss, lambda n: n.inputs, lambda n: n.rule.__name__[1:].title())
+    theirs["MatMul"] = theirs.pop("Matmul")
+    assert mine == theirs and sum(mine.values()) == 28
+
+
+def test_floor_matches_handwritten():
+    params = glorot_params(ARTICLE, seed=11)
+    X, Y = circles(32, seed=12)
+    fm, ref = floor.MLP(params, ours.make_adam), hw.MLP(params)
+    ref_opt = hw.Adam(ref.params)
+    for _ in range(3):
+        loss = fm.step(floor.Node(X), floor.Node(Y))
+        ref_loss = hw.train_step(ref, ref_opt, X, Y)
+        assert float(loss.data) == pytest.approx(float(ref_loss), rel=1e-5)
+    assert max_rel_diff(fm.numpy_params(), ref.params) < 1e-5
+    x0 = np.linspace(-0.3, 0.3, 16, dtype=np.float32)
+    consts = _chain_consts(300)
+    for mine, theirs in zip(floor.chain_forward_backward(x0, consts, 300),
+                            hw.chain_forward_backward(x0, consts, 300)):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 def test_chain_matches_handwritten_exactly():
     x0 = np.linspace(-0.3, 0.3, 16, dtype=np.float32)
     consts = _chain_consts(300)
@@ -114,9 +164,10 @@ def test_training_step_stays_float32():
 def test_table_lists_every_result():
     from benchmarks._util import Result
     rows = [Result("B1", "t", "step", 2e-4, 1e-4, 1.5, "ok", True),
-            Result("B4", "t", "op", 3e-6, 1e-6, 3.0, "ok", True, torch=1e-5)]
+            Result("B4", "t", "op", 3e-6, 1e-6, 3.0, "ok", True, torch=1e-5, floor=2.5e-6)]
     text = table(rows)
     assert "2.00x" in text and "MISSED" in text and "3.00x" in text and "10.00x" in text
+    assert "floor/np" in text and "2.50x" in text
 
 
 def test_profile_mode_reports_our_functions(capsys):
