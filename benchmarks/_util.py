@@ -157,6 +157,7 @@ class Result:
     check_ok: bool
     torch: float | None = None
     floor: float | None = None     # the minimal engine with our ops (see floor.py)
+    jit: float | None = None       # ours, the step replayed by tinygrad_edu.jit
     extra: dict = field(default_factory=dict)
 
     @property
@@ -177,6 +178,7 @@ class Result:
         d["met"] = self.met
         d["torch_ratio"] = None if self.torch is None else self.torch / self.numpy
         d["floor_ratio"] = None if self.floor is None else self.floor / self.numpy
+        d["jit_ratio"] = None if self.jit is None else self.jit / self.numpy
         return d
 
 
@@ -195,10 +197,11 @@ def table(results):
 
     Times are medians of CPU time (see ``time_interleaved``); 'wall ratio' is
     the same ratio measured in wall-clock time; 'floor/np' is the minimal
-    engine's ratio (``floor.py``): the best these ops allow.
+    engine's ratio (``floor.py``): the best these ops allow; 'jit/np' is our
+    step replayed by ``tinygrad_edu.jit``.
     """
-    head = ("bench", "per", "tinygrad_edu", "NumPy", "ratio", "target", "wall ratio", "floor/np",
-            "PyTorch", "torch/np", "check")
+    head = ("bench", "per", "tinygrad_edu", "NumPy", "ratio", "target", "wall ratio", "jit/np",
+            "floor/np", "PyTorch", "torch/np", "check")
     rows = [head]
     for r in results:
         if r.target is not None:
@@ -210,6 +213,7 @@ def table(results):
         wall = r.extra.get("wall_ratio")
         rows.append((r.name, r.unit, fmt_time(r.ours), fmt_time(r.numpy), f"{r.ratio:.2f}x", target,
                      "-" if wall is None else f"{wall:.2f}x",
+                     "-" if r.jit is None else f"{r.jit / r.numpy:.2f}x",
                      "-" if r.floor is None else f"{r.floor / r.numpy:.2f}x", fmt_time(r.torch),
                      "-" if r.torch is None else f"{r.torch / r.numpy:.2f}x",
                      ("ok " if r.check_ok else "FAILED ") + r.check))

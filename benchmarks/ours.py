@@ -76,6 +76,24 @@ def train_step(model, opt, X, Y):
     return loss
 
 
+def jit_train_step(model, opt):
+    """``train_step`` with the forward and backward traced once and replayed (``tg.jit``)."""
+    import tinygrad_edu as tg
+
+    @tg.jit
+    def loss_and_grads(X, Y):
+        loss = model.loss(X, Y)
+        loss.backward()
+        return loss
+
+    def step(X, Y):
+        opt.zero_grad()
+        loss = loss_and_grads(X, Y)
+        opt.step()
+        return loss
+    return step
+
+
 def chain(x, consts, n_ops):
     """The B4 chain: ``* c`` / ``+ c`` alternating, ``tanh`` every 10th op."""
     y = x

@@ -47,10 +47,16 @@ def _check_mlp(sizes, X, Y, torch):
     for _ in range(CHECK_STEPS):
         fm.step(fX, fY)
     fdiff = max_rel_diff(fm.numpy_params(), ref.params)
-    ok = (diff <= PARAM_TOL and fdiff <= PARAM_TOL and moved > 10 * diff
+    jm = ours.MLP(glorot_params(sizes))
+    jstep = ours.jit_train_step(jm, ours.make_adam(jm.params))
+    for _ in range(CHECK_STEPS):
+        jstep(Xt, Yt)
+    jit_same = all(np.array_equal(a, b) for a, b in zip(jm.numpy_params(), model.numpy_params()))
+    ok = (diff <= PARAM_TOL and fdiff <= PARAM_TOL and moved > 10 * diff and jit_same
           and dtypes == ["float32"])
     text = (f"params after {CHECK_STEPS} steps: max rel diff {diff:.1e} (moved {moved:.1e}; "
-            f"floor {fdiff:.1e}); {'/'.join(dtypes)}")
+            f"floor {fdiff:.1e}; jit {'bit-identical' if jit_same else 'DIFFERENT'}); "
+            f"{'/'.join(dtypes)}")
     if torch is not None:
         tm = torch_impl.MLP(torch, glorot_params(sizes))
         tX, tY = torch.tensor(X), torch.tensor(Y)
@@ -60,7 +66,7 @@ def _check_mlp(sizes, X, Y, torch):
         text += f"; torch diff {tdiff:.1e}"
         ok = ok and tdiff <= TORCH_TOL
     return ok, text, {"param_max_rel_diff": diff, "param_moved": moved, "dtypes": dtypes,
-                      "floor_param_max_rel_diff": fdiff}
+                      "floor_param_max_rel_diff": fdiff, "jit_bit_identical": jit_same}
 
 
 def bench_mlp(name, title, sizes, batch, calls, rounds, target, torch, memory=False):
@@ -76,6 +82,9 @@ def bench_mlp(name, title, sizes, batch, calls, rounds, target, torch, memory=Fa
     fm = floor.MLP(glorot_params(sizes), ours.make_adam)
     fX, fY = floor.Node(X), floor.Node(Y)
     fns["floor"] = lambda: fm.step(fX, fY)
+    jm = ours.MLP(glorot_params(sizes))
+    jstep = ours.jit_train_step(jm, ours.make_adam(jm.params))
+    fns["jit"] = lambda: jstep(Xt, Yt)
     if torch is not None:
         tm = torch_impl.MLP(torch, glorot_params(sizes))
         tX, tY = torch.tensor(X), torch.tensor(Y)
@@ -88,7 +97,7 @@ def bench_mlp(name, title, sizes, batch, calls, rounds, target, torch, memory=Fa
         extra["peak_bytes_numpy"] = peak_memory(fns["numpy"])
         extra["peak_ratio"] = extra["peak_bytes_ours"] / extra["peak_bytes_numpy"]
     return Result(name, title, "step", times["ours"], times["numpy"], target, check, ok,
-                  torch=times.get("torch"), floor=times["floor"], extra=extra)
+                  torch=times.get("torch"), floor=times["floor"], jit=times["jit"], extra=extra)
 
 
 def _chain_consts(n_ops, seed=0):

@@ -31,6 +31,7 @@ MODULES = [
     ("tinygrad_edu.inplace", "inplace: catching in-place changes"),
     ("tinygrad_edu.ops", "ops: the primitives"),
     ("tinygrad_edu.derived", "derived: everything else"),
+    ("tinygrad_edu.jit", "jit: replaying a traced step"),
     ("tinygrad_edu.nn", "nn: layers and models"),
     ("tinygrad_edu.nn.functional", "nn.functional: losses and activations"),
     ("tinygrad_edu.nn.init", "nn.init: initializers"),
@@ -47,7 +48,7 @@ MODULES = [
 
 #: Source files shown as pages (the docs link to them).
 SOURCES = ["tinygrad_edu/tensor.py", "tinygrad_edu/autograd.py", "tinygrad_edu/ops.py",
-           "tinygrad_edu/derived.py", "tinygrad_edu/nn/functional.py"]
+           "tinygrad_edu/derived.py", "tinygrad_edu/jit.py", "tinygrad_edu/nn/functional.py"]
 
 _SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}\s*$", re.M)
 _PARAM_SECTIONS = {"Parameters", "Returns", "Yields", "Raises", "Attributes", "Other Parameters",

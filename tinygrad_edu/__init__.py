@@ -19,6 +19,7 @@ from .tensor import Tensor, zeros_like, ones_like
 from .autograd import (Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        grad, detect_anomaly, is_anomaly_enabled, GradientAccumulationWarning)
 from .derived import cat, stack, where, maximum, minimum
+from .jit import jit, JitError
 from . import nn, optim, training, datasets, io
 from .nn import Sequential, Dense
 
@@ -26,7 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Tensor", "Function", "manual_seed", "get_rng", "zeros_like", "ones_like", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "grad", "detect_anomaly",
-           "is_anomaly_enabled", "GradientAccumulationWarning", "cat", "stack", "where", "maximum", "minimum", "__version__",
+           "is_anomaly_enabled", "GradientAccumulationWarning", "cat", "stack", "where", "maximum", "minimum", "jit", "JitError", "__version__",
            "nn", "optim", "training", "datasets", "io", "Sequential", "Dense",
            "draw_graph", "save_graph"]
 

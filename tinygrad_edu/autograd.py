@@ -44,6 +44,7 @@ from .inplace import GradientAccumulationWarning  # noqa: F401 - part of this mo
 __all__ = [
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "backward", "toposort", "detect_anomaly", "is_anomaly_enabled", "scope", "composite",
+    "kernel",
     "GradientAccumulationWarning",
 ]
 
@@ -51,6 +52,7 @@ __all__ = [
 _grad_enabled = True      # is the forward pass being recorded?
 _anomaly_enabled = False  # see detect_anomaly()
 _serials = itertools.count()  # numbers the recorded ops in order (see toposort)
+_tape = None              # a jit.Trace while a function is being traced (see jit.py)
 
 
 def is_grad_enabled() -> bool:
@@ -349,6 +351,7 @@ class Function:
             data = np.asarray(data)
         # Record when recording is on, some input requires grad, and the result
         # is a float (integer/bool outputs carry no gradient).
+        out = None
         if _grad_enabled and data.dtype.kind == "f":
             for t in inputs:
                 if t._requires_grad:
@@ -360,8 +363,13 @@ class Function:
                     fn.scope = _scope
                     if _anomaly_enabled:
                         fn.trace = _user_frame(traceback.extract_stack()[:-1])
-                    return _make_tensor(data, True, fn)
-        return _make_tensor(data, False, None)
+                    out = _make_tensor(data, True, fn)
+                    break
+        if out is None:
+            out = _make_tensor(data, False, None)
+        if _tape is not None:  # jit is tracing: note the op (see jit.py)
+            _tape.op(cls, inputs, kwargs, out)
+        return out
 
     @classmethod
     def describe_error(cls, shapes, kwargs, err) -> str:
@@ -373,6 +381,21 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+def kernel(f, *args, **kwargs):
+    """``f(*args, **kwargs)`` on arrays (Tensors are replaced by their data): a value
+    computed from data outside the ops, like ReLU's mask ``x > 0``.
+
+    It carries no gradient.  Derived ops compute such values through
+    ``kernel`` so that ``jit`` sees them and recomputes them on every replay.
+    """
+    out = f(*[a._data if isinstance(a, _tensor_type) else a for a in args], **kwargs)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if _tape is not None:
+        _tape.kernel(f, args, kwargs, out)
+    return out
 
 
 _UNCHANGED = ((), (0,), (0, 0))  # shared: most inputs were never changed in place
@@ -502,7 +525,11 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
     With ``create_graph=True`` they are Tensors and every rule is recorded.
     """
     global _grad_enabled
-    arrays = not create_graph
+    # While jit traces, the rules run on Tensors so that their ops are traced too.
+    arrays = not create_graph and _tape is None
+    if _tape is not None and (create_graph or inputs is not None):
+        _tape.refuse("it differentiates with create_graph=True or grad(); only backward() can "
+                     "be replayed")
     order = toposort(roots)
     grads = {}                 # tensor -> the sum of the gradients that reached it
     for r, s in zip(roots, seeds):
@@ -523,7 +550,13 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                 if t in wanted:
                     wanted[t] = g
             elif fn is None or t._retain_grad:  # a leaf (or retain_grad()): into .grad
-                _accumulate(t, g, create_graph)
+                if _tape is None:
+                    _accumulate(t, g, create_graph)
+                else:                           # jit: replays will do the same, on arrays
+                    if fn is not None:
+                        _tape.refuse("it keeps the gradient of an intermediate (retain_grad)")
+                    _tape.effect(t, g)
+                    _accumulate(t, g._data, False)
             if fn is None:
                 continue
             fn_inputs = fn.inputs
@@ -600,7 +633,10 @@ def _seed(t, gradient, where):
                 f"{where}: grad can be implicitly created only for a scalar output, but this tensor "
                 f"has shape {t.shape}. Reduce it first (e.g. loss.mean()) or pass gradient= "
                 f"(an array of shape {t.shape}, e.g. Tensor.ones_like(y)).")
-        return _make_tensor(np.ones(data.shape, dtype=data.dtype), False, None)
+        seed = _make_tensor(np.ones(data.shape, dtype=data.dtype), False, None)
+        if _tape is not None:
+            _tape.constant(seed, 1)
+        return seed
     from .tensor import Tensor
     if not isinstance(gradient, Tensor):
         try:

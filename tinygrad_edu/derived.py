@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 
 from . import ops
-from .autograd import _renamed, axis_message, broadcast_error, composite, tagged_error
+from .autograd import _renamed, axis_message, broadcast_error, composite, kernel, tagged_error
 from .tensor import Tensor, _raw
 
 __all__ = [
@@ -120,7 +120,7 @@ def sqrt(x):
 def abs(x):
     """|x|, as x * sign(x) (so abs'(0) = 0)."""
     try:
-        return x * _const(np.sign(x._data), x)
+        return x * _const(kernel(np.sign, x), x)
     except TypeError:  # bool has no sign; |b| = b
         return Tensor._make(np.asarray(np.abs(x._data)), False, None)
 
@@ -190,13 +190,13 @@ def relu(x):
     >>> Tensor([-1.0, 0.0, 2.0]).relu()
     Tensor([0., 0., 2.], shape=(3,), dtype=float32)
     """
-    return ops.Where.apply(x, Tensor._const(0, x), cond=x._data > 0)
+    return ops.Where.apply(x, Tensor._const(0, x), cond=kernel(np.greater, x, 0))
 
 
 @composite
 def leaky_relu(x, slope=0.01):
     """x for x > 0, slope * x otherwise."""
-    return ops.Where.apply(x, x * slope, cond=x._data > 0)
+    return ops.Where.apply(x, x * slope, cond=kernel(np.greater, x, 0))
 
 
 @composite
@@ -215,8 +215,8 @@ def sigmoid(x):
     Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float32)
     """
     x = _as_float(x)
-    pos = x._data >= 0
-    e = exp(x * _const(np.where(pos, -1, 1), x))                # e^(-|x|)
+    pos = kernel(np.greater_equal, x, 0)
+    e = exp(x * _const(kernel(np.where, pos, -1, 1), x))        # e^(-|x|)
     return ops.Where.apply(_const(1, x), e, cond=pos) / (e + 1)  # 1 or e^-|x|, over 1 + e^-|x|
 
 
@@ -291,16 +291,19 @@ def clip(x, lo=None, hi=None):
         raise TypeError(f"clip: cannot clip a {x.dtype} tensor; convert it first, e.g. "
                         f"x.astype('float32')")
     # What np.clip computes, in plain ufuncs (np.clip's Python layer costs twice
-    # as much on small arrays, and this is on every step of the losses).
-    inside, clipped = None, d
+    # as much on small arrays, and this is on every step of the losses).  Each
+    # goes through ``kernel``, so that jit recomputes it on every replay.
+    inside, clipped = None, x
     if lo is not None:
-        inside = d >= lo
-        clipped = np.maximum(clipped, lo)
+        inside = kernel(np.greater_equal, x, lo)
+        clipped = kernel(np.maximum, clipped, lo)
     if hi is not None:
-        inside = d <= hi if inside is None else inside & (d <= hi)
-        clipped = np.minimum(clipped, hi)
+        below = kernel(np.less_equal, x, hi)
+        inside = below if inside is None else kernel(np.logical_and, inside, below)
+        clipped = kernel(np.minimum, clipped, hi)
     if inside is None:                           # no bounds: every element passes
-        inside = np.ones(d.shape, dtype=bool)
+        inside = kernel(np.ones_like, x, dtype=bool)
+        clipped = d
     return ops.Where.apply(x, _const(clipped, x), cond=inside)
 
 
@@ -310,7 +313,7 @@ def maximum(a, b):
     a = _as_tensor(a)
     b = _as_tensor(b, a)
     try:
-        gt, lt = a._data > b._data, a._data < b._data
+        gt, lt = kernel(np.greater, a, b), kernel(np.less, a, b)
     except ValueError:
         raise tagged_error(ValueError, broadcast_error("maximum", a.shape, b.shape),
                            "maximum") from None
@@ -487,7 +490,7 @@ def stack(tensors, axis=0):
 def _no_grad_result(fn):
     def method(x, *args, **kwargs):
         try:
-            return Tensor._make(np.asarray(fn(x._data, *args, **kwargs)), False, None)
+            return Tensor._make(kernel(fn, x, *args, **kwargs), False, None)
         except (ValueError, TypeError, IndexError) as e:
             raise tagged_error(e, f"{fn.__name__}: {e} (tensor shape {x.shape})",
                                fn.__name__) from None

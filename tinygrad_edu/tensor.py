@@ -114,7 +114,10 @@ class Tensor:
     @staticmethod
     def _const(value, like):
         """A constant (no grad) with ``like``'s dtype -- keeps float32 code float32."""
-        return Tensor._make(np.asarray(value, dtype=like._data.dtype), False, None)
+        t = Tensor._make(np.asarray(value, dtype=like._data.dtype), False, None)
+        if autograd._tape is not None:  # jit is tracing: where does this value come from?
+            autograd._tape.constant(t, value)
+        return t
 
     def _lift(self, other):
         """Turn a number / list / array operand into a Tensor.
@@ -127,15 +130,20 @@ class Tensor:
         if (type(other) is float or type(other) is int) and dtype.kind == "f":
             # The commonest case (x * 0.5, 1 - x) first: the ABC checks below
             # cost more than the rest of a small op.
-            return Tensor._make(np.asarray(other, dtype=dtype), False, None)
+            t = Tensor._make(np.asarray(other, dtype=dtype), False, None)
+            if autograd._tape is not None:
+                autograd._tape.constant(t, other)
+            return t
         if isinstance(other, Tensor):
             return other
         kind = dtype.kind
         if isinstance(other, numbers.Real) and not isinstance(other, np.generic):
-            if kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral)) or \
-                    (kind == "b" and isinstance(other, bool)):
-                return Tensor._make(np.asarray(other, dtype=self._data.dtype), False, None)
-            return Tensor._make(np.asarray(other, dtype=_FLOAT32), False, None)
+            dtype = dtype if (kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral))
+                              or (kind == "b" and isinstance(other, bool))) else _FLOAT32
+            t = Tensor._make(np.asarray(other, dtype=dtype), False, None)
+            if autograd._tape is not None:
+                autograd._tape.constant(t, other)
+            return t
         try:
             return Tensor(other)
         except (TypeError, ValueError):
@@ -147,6 +155,7 @@ class Tensor:
     @property
     def data(self) -> np.ndarray:
         """The underlying ``np.ndarray``.  Assigning to it counts as an in-place change."""
+        _reads_data(".data")
         return self._data
 
     @data.setter
@@ -227,16 +236,19 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as an ``np.ndarray`` (shared, not copied)."""
+        _reads_data("numpy()")
         return self._data
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
+        _reads_data("item()")
         if self._data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to a Python number, "
                              f"this one has shape {self.shape}")
         return self._data.item()
 
     def tolist(self):
+        _reads_data("tolist()")
         return self._data.tolist()
 
     def detach(self) -> "Tensor":
@@ -298,6 +310,7 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
+        _reads_data("bool()")
         if self._data.size != 1:
             raise ValueError(f"bool: the truth value of a tensor of shape {self.shape} is "
                              f"ambiguous; use (x == y).all() or .any()")
@@ -424,9 +437,9 @@ class Tensor:
 
     # comparisons give bool tensors outside the graph
     def _compare(self, other, op):
-        other = _raw(other)
+        other = other if isinstance(other, Tensor) else _raw(other)
         try:
-            return Tensor._make(np.asarray(op(self._data, other)), False, None)
+            return Tensor._make(autograd.kernel(op, self, other), False, None)
         except ValueError:
             raise ValueError(autograd.broadcast_error(
                 f"comparison {op.__name__}", self.shape, np.shape(other))) from None
@@ -585,6 +598,13 @@ _READ_ONLY = ("this tensor's data is read-only (a broadcast made by expand/broad
               "one value among many elements); copy it first with Tensor(x)")
 _INPLACE = {"__add__": "in-place add (x += y)", "__sub__": "in-place sub (x -= y)",
             "__mul__": "in-place mul (x *= y)", "__truediv__": "in-place div (x /= y)"}
+
+
+def _reads_data(what):
+    """Python reading a tensor's values: a jitted function cannot do that (see jit.py)."""
+    if autograd._tape is not None:
+        autograd._tape.refuse(f"it reads tensor values into Python ({what}), so what it does "
+                              f"may depend on them")
 
 
 def _short(x):

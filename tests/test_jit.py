@@ -1,0 +1,175 @@
+"""jit: a replayed step computes exactly what eager mode computes, or refuses to replay."""
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, nn
+from tinygrad_edu.nn.functional import binary_cross_entropy
+
+
+def _article_model(seed=0):
+    tg.manual_seed(seed)
+    model = tg.Sequential([tg.Dense(4, activation="relu", input_shape=(2,)),
+                           tg.Dense(6, activation="relu"), tg.Dense(6, activation="relu"),
+                           tg.Dense(4, activation="relu"), tg.Dense(1, activation="sigmoid")])
+    return model
+
+
+def _train(jitted, steps=25, batch=32, seed=0):
+    """Adam on random minibatches (new masks every step), eager or through jit."""
+    model = _article_model(seed)
+    params = model.parameters()
+    opt = tg.optim.Adam(params, lr=0.01)
+
+    def loss_fn(x, y):
+        loss = binary_cross_entropy(model(x), y)
+        loss.backward()
+        return loss
+
+    step = tg.jit(loss_fn) if jitted else loss_fn
+    X, Y = tg.datasets.make_circles(200, noise=0.1, factor=0.3, random_state=1)
+    X, Y = X.astype(np.float32), Y.astype(np.float32).reshape(-1, 1)
+    rng = np.random.default_rng(seed)
+    losses = []
+    for _ in range(steps):
+        idx = rng.permutation(len(X))[:batch]
+        opt.zero_grad()
+        losses.append(step(Tensor(X[idx]), Tensor(Y[idx])).item())
+        opt.step()
+    return losses, [p.numpy().copy() for p in params], step
+
+
+def test_replay_is_bit_for_bit_eager_on_the_article_network():
+    eager_losses, eager_params, _ = _train(jitted=False)
+    jit_losses, jit_params, step = _train(jitted=True)
+    assert step.replays == 23                      # two traced calls, then replays
+    assert jit_losses == eager_losses
+    for a, b in zip(jit_params, eager_params):
+        np.testing.assert_array_equal(a, b)
+    assert len(set(jit_losses)) > 20               # the data and the masks really changed
+
+
+def test_replay_accumulates_gradients_like_backward():
+    w = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    step = tg.jit(lambda x: (x * w).relu().sum().backward())
+    x = Tensor([1.0, 1.0, -1.0])
+    for _ in range(4):
+        step(x)
+    assert step.replays == 2
+    np.testing.assert_array_equal(w.grad.numpy(), [4.0, 0.0, 0.0])  # relu'(-2), relu'(-3) = 0
+
+
+def test_a_new_shape_gets_its_own_traces():
+    w = Tensor([[0.5], [-1.0]], requires_grad=True)
+
+    @tg.jit
+    def f(x):
+        return (x @ w).sigmoid()
+
+    for n in (3, 3, 3, 5, 5, 5, 3):
+        out = f(Tensor(np.ones((n, 2), dtype=np.float32)))
+        assert out.shape == (n, 1)
+        np.testing.assert_allclose(out.numpy(), 1 / (1 + np.exp(0.5)), rtol=1e-6)
+    assert f.replays == 3
+
+
+def test_parameters_are_read_when_the_replay_runs():
+    w = Tensor([2.0], requires_grad=True)
+    f = tg.jit(lambda x: x * w)
+    x = Tensor([3.0])
+    for _ in range(3):
+        f(x)
+    with tg.no_grad():
+        w.data = np.array([5.0], dtype=np.float32)  # replaced outside: the replay sees it
+    assert f(x).item() == 15.0 and f.replays == 2
+    w.data = np.array([1.0, 1.0], dtype=np.float32)  # another shape: traced anew
+    assert f(x).numpy().tolist() == [3.0, 3.0]
+
+
+def test_outputs_are_detached_tensors_and_tuples_work():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    f = tg.jit(lambda x: (x * w, (x + w).sum()))
+    for _ in range(3):
+        a, b = f(Tensor([1.0, 1.0]))
+    assert a.numpy().tolist() == [1.0, 2.0] and b.item() == 5.0
+    assert not a.requires_grad and a.grad_fn is None
+
+
+@pytest.mark.parametrize("body, why", [
+    (lambda x, w: (x * w).sum() if (x * w).sum().item() > 0 else x.sum(), "item()"),
+    (lambda x, w: x * Tensor(x.numpy() > 0), "numpy()"),
+    (lambda x, w: x * w.data, ".data"),
+    (lambda x, w: tg.grad((x * w).sum(), w)[0], "grad()"),
+])
+def test_python_reading_values_is_refused(body, why):
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    f = tg.jit(lambda x: body(x, w))
+    with pytest.raises(tg.JitError, match="cannot be replayed") as err:
+        f(Tensor([1.0, -1.0]))
+    assert why in str(err.value) or "grad()" in str(err.value)
+
+
+def test_constants_made_from_data_inside_are_refused():
+    mask = np.array([1.0, 0.0], dtype=np.float32)
+    f = tg.jit(lambda x: x * Tensor(mask))          # a new tensor on every call
+    f(Tensor([1.0, 2.0]))
+    with pytest.raises(tg.JitError, match="makes a tensor from array data inside"):
+        f(Tensor([1.0, 2.0]))
+    const = Tensor(mask)                              # made once, outside: fine
+    g = tg.jit(lambda x: x * const)
+    for _ in range(3):
+        assert g(Tensor([1.0, 2.0])).numpy().tolist() == [1.0, 0.0]
+
+
+def test_data_dependent_control_flow_is_refused():
+    def f(x):
+        return x.exp() if x._data[0] > 0 else x.tanh()  # reads data behind jit's back
+    step = tg.jit(f)
+    step(Tensor([1.0]))
+    with pytest.raises(tg.JitError, match="different operations"):
+        step(Tensor([-1.0]))
+
+
+def test_in_place_changes_and_optimizer_steps_inside_are_refused():
+    w = Tensor([1.0], requires_grad=True)
+    opt = tg.optim.SGD([w], lr=0.1)
+
+    def step(x):
+        (x * w).sum().backward()
+        opt.step()
+    with pytest.raises(tg.JitError, match="changed in place"):
+        tg.jit(step)(Tensor([1.0]))
+
+
+def test_arguments_must_be_tensors():
+    with pytest.raises(TypeError, match="argument 0 is a ndarray"):
+        tg.jit(lambda x: x)(np.ones(2))
+
+
+def test_softmax_models_refuse_rather_than_replay_a_stale_shift():
+    """softmax subtracts a max computed in NumPy: not traceable yet, so jit must refuse."""
+    w = Tensor(np.eye(3, dtype=np.float32), requires_grad=True)
+    f = tg.jit(lambda x: (x @ w).softmax(axis=-1))
+    f(Tensor(np.ones((2, 3), dtype=np.float32)))
+    with pytest.raises(tg.JitError):
+        f(Tensor(np.ones((2, 3), dtype=np.float32)))
+
+
+def test_clip_sigmoid_and_maximum_masks_are_recomputed():
+    w = Tensor([1.0, -1.0, 0.5], requires_grad=True)
+    f = tg.jit(lambda x: (tg.maximum((x * w).sigmoid(), 0.4).clip(0.45, 0.7) + (x * w).abs()).sum())
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        x = Tensor(rng.normal(0, 3, 3).astype(np.float32))
+        expected = (tg.maximum((x * w).sigmoid(), 0.4).clip(0.45, 0.7) + (x * w).abs()).sum()
+        assert f(x).item() == expected.item()
+    assert f.replays == 4
+
+
+def test_eager_mode_is_untouched_by_kernels():
+    x = Tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    y = nn.functional.relu(x) + x.sigmoid() + x.clip(0, 1) + (x > 0)
+    y.sum().backward()
+    s = 1 / (1 + np.exp(-x.numpy()))
+    np.testing.assert_allclose(x.grad.numpy(), (x.numpy() > 0) + s * (1 - s)
+                               + ((x.numpy() >= 0) & (x.numpy() <= 1)), rtol=1e-6)

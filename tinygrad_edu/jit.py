@@ -1,0 +1,296 @@
+"""``jit``: trace a training step once, then replay only its NumPy calls.
+
+Eager mode pays Python for every op it records and every rule it runs --
+most of a small network's step (see ``benchmarks/README.md``).  A training
+step does the same ops on every batch of the same shape, so ``jit`` records
+the step as a flat list of NumPy calls -- the primitives' ``forward``\\ s, the
+derived backward's (its rules run on Tensors while tracing, so every one of
+their operations is a primitive too), and the masks that ReLU, sigmoid and
+clip compute (``autograd.kernel``) -- and later calls run that list on the
+new batch.  Nothing is hand-written: the replayed backward is exactly the
+chain rule that ``loss.backward()`` derives.  This is tinygrad's ``TinyJit``
+and Keras' ``jit_compile`` idea, kept small.
+
+Rules of the game, all checked (a :class:`JitError` names what broke them,
+never a silently wrong replay):
+
+- The function takes Tensors and returns a Tensor, a tuple of Tensors or
+  None.  It may call ``loss.backward()``: the gradients are accumulated into
+  ``.grad`` on every replay exactly as ``backward()`` would.  Call
+  ``zero_grad()`` and ``step()`` outside it.
+- Every value computed from data must come from ops: no ``.item()``,
+  ``.numpy()`` or ``bool(t)`` inside, no tensor made from arrays inside
+  (make constants outside and use them, or pass them as arguments), no
+  in-place changes, no ``create_graph``.
+- The first two calls for a shape run normally while being traced; the two
+  traces must agree op for op.  From the third call on, the trace replays.
+  Tensors from outside (the parameters) are read when the replay runs, so
+  optimizer updates are seen.  A new input shape gets its own traces.
+
+Examples
+--------
+>>> import numpy as np
+>>> import tinygrad_edu as tg
+>>> w = tg.Tensor([[0.5], [-0.25]], requires_grad=True)
+>>> @tg.jit
+... def step(x, y):
+...     loss = (((x @ w).sigmoid() - y) ** 2).mean()
+...     loss.backward()
+...     return loss
+>>> x, y = tg.Tensor([[1.0, 2.0], [3.0, -1.0]]), tg.Tensor([[1.0], [0.0]])
+>>> losses = [step(x, y).item() for _ in range(3)]   # traced, traced, replayed
+>>> step.replays, losses[0] == losses[2]
+(1, True)
+>>> w.grad                                            # three calls' gradients, summed
+Tensor([[ 0.5921],
+        [-1.0724]], shape=(2, 1), dtype=float32)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd, inplace
+
+__all__ = ["jit", "Jit", "JitError"]
+
+
+class JitError(RuntimeError):
+    """A function cannot be replayed (the message says why and what to change)."""
+
+
+_SCALARS = (bool, int, float, complex, str, type(None), slice, type(Ellipsis), np.dtype, np.generic)
+
+
+def _is_static(value):
+    """A plain Python value (part of the op, the same on every call), not data."""
+    if isinstance(value, (tuple, list)):
+        return all(_is_static(v) for v in value)
+    return isinstance(value, _SCALARS) or (isinstance(value, type) and issubclass(value, np.generic))
+
+
+class Trace:
+    """What one call did: primitive ops and kernels over numbered slots of arrays."""
+
+    def __init__(self, args):
+        self.slot_of = {}      # id(array) -> slot, for arrays made while tracing
+        self.keep = []         # everything whose id is used: ids must stay unique
+        self.n = 0
+        self.entries = []      # (callable, input slots, static kwargs, (name, slot)s, out slot, label)
+        self.consts = []       # (slot, array): constants of Python numbers
+        self.static = {}       # id(tensor) -> its value, for constants marked while tracing
+        self.leaves = []       # (slot, tensor): tensors from outside, read at replay
+        self.leaf_slot = {}    # id(tensor) -> slot
+        self.effects = []      # (tensor, slot): gradients accumulated into tensor.grad
+        self.impure = None     # the first reason this call cannot be replayed
+        self.args = [self._new(a._data) for a in args]
+        self.writes = inplace._writes
+
+    def _new(self, array):
+        s, self.n = self.n, self.n + 1
+        self.slot_of[id(array)] = s
+        self.keep.append(array)
+        return s
+
+    def refuse(self, why):
+        if self.impure is None:
+            self.impure = why
+
+    # -- what autograd and tensor.py report while tracing --
+    def constant(self, tensor, value):
+        """``tensor`` was made from ``value``: a Python number is static; a traced array is a kernel."""
+        if _is_static(value):
+            self.static[id(tensor)] = tensor
+            self.keep.append(tensor)
+        elif type(value) is np.ndarray and id(value) in self.slot_of:
+            self.kernel(np.asarray, (value,), {"dtype": tensor._data.dtype}, tensor._data)
+
+    def tensor_ref(self, t):
+        s = self.slot_of.get(id(t._data))
+        if s is not None:
+            return s
+        if id(t) in self.static:
+            s = self._new(t._data)
+            self.consts.append((s, t._data))
+            return s
+        s = self.leaf_slot.get(id(t))
+        if s is None:
+            s = self.leaf_slot[id(t)] = self._new(t._data)
+            self.leaves.append((s, t))
+            self.keep.append(t)
+        return s
+
+    def _value_ref(self, v):
+        if type(v) is np.ndarray:
+            s = self.slot_of.get(id(v))
+            if s is None:
+                self.refuse(f"an array of shape {v.shape} that was not computed by tinygrad_edu "
+                            f"ops is used inside the function")
+            return s
+        if isinstance(v, autograd._tensor_type):
+            return self.tensor_ref(v)
+        return None
+
+    def _record(self, call, values, kwargs, out, label):
+        ins = []
+        for v in values:
+            s = self._value_ref(v)
+            if s is None and not _is_static(v):
+                self.refuse(f"{label} got an input of type {type(v).__name__} that jit cannot follow")
+            ins.append(("slot", s) if s is not None else ("value", v))
+        static, dynamic = {}, []
+        for k, v in kwargs.items():
+            s = self._value_ref(v)
+            if s is not None:
+                dynamic.append((k, s))
+            elif _is_static(v):
+                static[k] = v
+            else:
+                self.refuse(f"{label} got {k}= of type {type(v).__name__} that jit cannot follow")
+        if type(out) is not np.ndarray:
+            self.refuse(f"{label} returned a {type(out).__name__}, not an array")
+            return
+        self.entries.append((call, tuple(ins), static, tuple(dynamic), self._new(out), label))
+
+    def op(self, cls, inputs, kwargs, out):
+        self._record(cls, inputs, kwargs, out._data, cls.__name__)
+
+    def kernel(self, f, args, kwargs, out):
+        self._record(f, args, kwargs, out, getattr(f, "__name__", repr(f)))
+
+    def effect(self, tensor, grad):
+        self.effects.append((tensor, self.tensor_ref(grad)))
+        self.keep.append(tensor)
+
+    # -- comparing two traces --
+    def signature(self):
+        """Everything that must be equal between two calls for a replay to be right."""
+        entries = [(call, tuple(i if k == "slot" else ("value", repr(i)) for k, i in ins),
+                    repr(sorted(static.items())), dyn, out)
+                   for call, ins, static, dyn, out, _ in self.entries]
+        structure = (self.n, self.args, entries, [s for s, _ in self.consts],
+                     [s for s, _ in self.leaves], [s for _, s in self.effects])
+        # Tensors from outside must be the very same objects on both calls.
+        return structure, [id(t) for _, t in self.leaves] + [id(t) for t, _ in self.effects]
+
+
+class Program:
+    """A validated trace, ready to replay."""
+
+    def __init__(self, trace, outputs):
+        self.n = trace.n
+        self.args = trace.args
+        self.consts = [(s, a) for s, a in trace.consts]
+        self.leaves = [(s, t, t._data.shape, t._data.dtype) for s, t in trace.leaves]
+        self.effects = trace.effects
+        self.outputs = outputs
+        self.steps = []
+        for call, ins, static, dyn, out, _ in trace.entries:
+            if isinstance(call, type):          # a primitive: its forward, on a fresh instance
+                call = call().forward
+            self.steps.append((call, ins, static, dyn, out))
+
+    def matches(self):
+        """Are the outside tensors still of the traced shapes and dtypes?"""
+        return all(t._data.shape == shape and t._data.dtype == dtype
+                   for _, t, shape, dtype in self.leaves)
+
+    def run(self, args):
+        vals = [None] * self.n
+        for s, a in zip(self.args, args):
+            vals[s] = a._data
+        for s, a in self.consts:
+            vals[s] = a
+        for s, t, _, _ in self.leaves:
+            vals[s] = t._data
+        for call, ins, static, dyn, out in self.steps:
+            if dyn:
+                static = dict(static)
+                for k, s in dyn:
+                    static[k] = vals[s]
+            r = call(*[vals[i] if kind == "slot" else i for kind, i in ins], **static)
+            vals[out] = r if type(r) is np.ndarray else np.asarray(r)
+        for t, s in self.effects:
+            autograd._accumulate(t, vals[s], False)
+        make = autograd._make_tensor
+        return self.outputs(lambda s: make(vals[s], False, None))
+
+
+class Jit:
+    """``fn`` traced on its first two calls per input shape, replayed after (see the module doc)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.programs = {}   # key -> Program, or the first Trace while waiting for the second
+        self.replays = 0
+
+    def __call__(self, *args):
+        Tensor = autograd._tensor_type
+        for i, a in enumerate(args):
+            if not isinstance(a, Tensor):
+                raise TypeError(f"jit: argument {i} is a {type(a).__name__}; a jitted function "
+                                f"takes Tensors (make constants Tensors outside, or close over them)")
+        key = (tuple((a._data.shape, a._data.dtype) for a in args), autograd._grad_enabled)
+        known = self.programs.get(key)
+        if isinstance(known, Program) and known.matches():
+            self.replays += 1
+            return known.run(args)
+        trace, result, outputs = self._trace(args)
+        if not isinstance(known, Trace):
+            self.programs[key] = trace          # first call: wait for a second trace
+            return result
+        (before, outside), (now, outside_now) = known.signature(), trace.signature()
+        if before != now:
+            raise JitError(f"jit: {self._name()} ran different operations on two calls with the "
+                           f"same input shapes (Python control flow that depends on the data?); "
+                           f"it cannot be replayed. Call it without jit.")
+        if outside != outside_now:
+            raise JitError(f"jit: {self._name()} makes a tensor from array data inside (e.g. "
+                           f"Tensor(array), or a constant computed with NumPy) and uses it in an "
+                           f"op; it cannot be replayed. Make constants outside the function, or "
+                           f"pass them as arguments.")
+        self.programs[key] = Program(trace, outputs)
+        return result
+
+    def _name(self):
+        return getattr(self.fn, "__name__", "the function")
+
+    def _trace(self, args):
+        if autograd._tape is not None:
+            raise JitError("jit: a jitted function cannot call another jitted function")
+        trace = Trace(args)
+        autograd._tape = trace
+        try:
+            result = self.fn(*args)
+        finally:
+            autograd._tape = None
+        if inplace._writes != trace.writes:
+            trace.refuse("something was changed in place (+=, x[i] = v, x.data = ..., or an "
+                         "optimizer step); do that outside the jitted function")
+        outputs = self._outputs(trace, result)
+        if trace.impure is not None:
+            raise JitError(f"jit: {self._name()} cannot be replayed: {trace.impure}.")
+        return trace, result, outputs
+
+    def _outputs(self, trace, result):
+        """A function rebuilding the result's structure from slot values."""
+        Tensor = autograd._tensor_type
+        if result is None:
+            return lambda get: None
+        if isinstance(result, Tensor):
+            s = trace.tensor_ref(result)
+            return lambda get: get(s)
+        if isinstance(result, tuple) and all(isinstance(r, Tensor) for r in result):
+            slots = [trace.tensor_ref(r) for r in result]
+            return lambda get: tuple(get(s) for s in slots)
+        trace.refuse(f"it returned a {type(result).__name__}; return a Tensor, a tuple of "
+                     f"Tensors or None")
+        return None
+
+
+def jit(fn):
+    """Trace ``fn`` on its first two calls for each input shape and replay it after.
+
+    See the module docstring for the rules; :class:`JitError` explains any
+    function that breaks them.
+    """
+    return Jit(fn)
