@@ -86,6 +86,17 @@ def test_parameters_are_read_when_the_replay_runs():
     assert f(x).numpy().tolist() == [3.0, 3.0]
 
 
+def test_freezing_a_parameter_retraces():
+    w, b = Tensor([2.0], requires_grad=True), Tensor([1.0], requires_grad=True)
+    f = tg.jit(lambda x: (x * w + b).sum().backward())
+    for _ in range(3):
+        f(Tensor([3.0]))
+    b.requires_grad_(False)
+    b.grad = None
+    f(Tensor([3.0]))
+    assert b.grad is None and w.grad.item() == 12.0
+
+
 def test_outputs_are_detached_tensors_and_tuples_work():
     w = Tensor([1.0, 2.0], requires_grad=True)
     f = tg.jit(lambda x: (x * w, (x + w).sum()))

@@ -180,7 +180,8 @@ class Program:
         self.n = trace.n
         self.args = trace.args
         self.consts = [(s, a) for s, a in trace.consts]
-        self.leaves = [(s, t, t._data.shape, t._data.dtype) for s, t in trace.leaves]
+        self.leaves = [(s, t, t._data.shape, t._data.dtype, t._requires_grad)
+                       for s, t in trace.leaves]
         self.effects = trace.effects
         self.outputs = outputs
         self.steps = []
@@ -190,9 +191,9 @@ class Program:
             self.steps.append((call, ins, static, dyn, out))
 
     def matches(self):
-        """Are the outside tensors still of the traced shapes and dtypes?"""
-        return all(t._data.shape == shape and t._data.dtype == dtype
-                   for _, t, shape, dtype in self.leaves)
+        """Are the outside tensors still as traced (shape, dtype, requires_grad)?"""
+        return all(t._data.shape == shape and t._data.dtype == dtype and t._requires_grad == rg
+                   for _, t, shape, dtype, rg in self.leaves)
 
     def run(self, args):
         vals = [None] * self.n
@@ -200,7 +201,7 @@ class Program:
             vals[s] = a._data
         for s, a in self.consts:
             vals[s] = a
-        for s, t, _, _ in self.leaves:
+        for s, t, *_ in self.leaves:
             vals[s] = t._data
         for call, ins, static, dyn, out in self.steps:
             if dyn:
