@@ -58,7 +58,8 @@ class JitError(RuntimeError):
     """A function cannot be replayed (the message says why and what to change)."""
 
 
-_SCALARS = (bool, int, float, complex, str, type(None), slice, type(Ellipsis), np.dtype, np.generic)
+# NumPy scalars are not here on purpose: they are usually computed from data.
+_SCALARS = (bool, int, float, complex, str, type(None), slice, type(Ellipsis), np.dtype)
 
 
 def _is_static(value):

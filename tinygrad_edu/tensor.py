@@ -114,7 +114,12 @@ class Tensor:
     @staticmethod
     def _const(value, like):
         """A constant (no grad) with ``like``'s dtype -- keeps float32 code float32."""
-        t = Tensor._make(np.asarray(value, dtype=like._data.dtype), False, None)
+        return Tensor._constant(value, like._data.dtype)
+
+    @staticmethod
+    def _constant(value, dtype):
+        """A constant (no grad) of ``dtype`` made from ``value`` (a number or an array)."""
+        t = Tensor._make(np.asarray(value, dtype=dtype), False, None)
         if autograd._tape is not None:  # jit is tracing: where does this value come from?
             autograd._tape.constant(t, value)
         return t
@@ -130,20 +135,14 @@ class Tensor:
         if (type(other) is float or type(other) is int) and dtype.kind == "f":
             # The commonest case (x * 0.5, 1 - x) first: the ABC checks below
             # cost more than the rest of a small op.
-            t = Tensor._make(np.asarray(other, dtype=dtype), False, None)
-            if autograd._tape is not None:
-                autograd._tape.constant(t, other)
-            return t
+            return Tensor._constant(other, dtype)
         if isinstance(other, Tensor):
             return other
         kind = dtype.kind
         if isinstance(other, numbers.Real) and not isinstance(other, np.generic):
-            dtype = dtype if (kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral))
-                              or (kind == "b" and isinstance(other, bool))) else _FLOAT32
-            t = Tensor._make(np.asarray(other, dtype=dtype), False, None)
-            if autograd._tape is not None:
-                autograd._tape.constant(t, other)
-            return t
+            keeps = (kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral))
+                     or (kind == "b" and isinstance(other, bool)))
+            return Tensor._constant(other, dtype if keeps else _FLOAT32)
         try:
             return Tensor(other)
         except (TypeError, ValueError):
