@@ -141,6 +141,15 @@ def test_data_dependent_control_flow_is_refused():
         step(Tensor([-1.0]))
 
 
+def test_a_python_number_that_changes_between_the_traces_is_refused():
+    scale = [2.0]
+    f = tg.jit(lambda x: x * scale[0])
+    f(Tensor([1.0]))
+    scale[0] = 3.0
+    with pytest.raises(tg.JitError, match="different operations"):
+        f(Tensor([1.0]))
+
+
 def test_in_place_changes_and_optimizer_steps_inside_are_refused():
     w = Tensor([1.0], requires_grad=True)
     opt = tg.optim.SGD([w], lr=0.1)

@@ -389,6 +389,13 @@ def kernel(f, *args, **kwargs):
 
     It carries no gradient.  Derived ops compute such values through
     ``kernel`` so that ``jit`` sees them and recomputes them on every replay.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tinygrad_edu as tg
+    >>> tg.autograd.kernel(np.greater, tg.Tensor([-1.0, 2.0]), 0)   # ReLU's mask
+    array([False,  True])
     """
     out = f(*[a._data if isinstance(a, _tensor_type) else a for a in args], **kwargs)
     if type(out) is not np.ndarray:

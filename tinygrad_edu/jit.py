@@ -26,6 +26,9 @@ never a silently wrong replay):
   traces must agree op for op.  From the third call on, the trace replays.
   Tensors from outside (the parameters) are read when the replay runs, so
   optimizer updates are seen.  A new input shape gets its own traces.
+  Python numbers used inside (``x * scale``) are part of the trace: if one
+  changes between the two traced calls jit refuses, and if it changes later
+  the replay keeps the traced value -- make it a Tensor to vary it.
 
 Examples
 --------
@@ -74,11 +77,11 @@ class Trace:
 
     def __init__(self, args):
         self.slot_of = {}      # id(array) -> slot, for arrays made while tracing
-        self.keep = []         # everything whose id is used: ids must stay unique
+        self.keep = []         # the arrays of slot_of, kept alive so that ids stay unique
         self.n = 0
         self.entries = []      # (callable, input slots, static kwargs, (name, slot)s, out slot, label)
         self.consts = []       # (slot, array): constants of Python numbers
-        self.static = {}       # id(tensor) -> its value, for constants marked while tracing
+        self.static = {}       # id(tensor) -> tensor, for constants of Python numbers
         self.leaves = []       # (slot, tensor): tensors from outside, read at replay
         self.leaf_slot = {}    # id(tensor) -> slot
         self.effects = []      # (tensor, slot): gradients accumulated into tensor.grad
@@ -101,7 +104,6 @@ class Trace:
         """``tensor`` was made from ``value``: a Python number is static; a traced array is a kernel."""
         if _is_static(value):
             self.static[id(tensor)] = tensor
-            self.keep.append(tensor)
         elif type(value) is np.ndarray and id(value) in self.slot_of:
             self.kernel(np.asarray, (value,), {"dtype": tensor._data.dtype}, tensor._data)
 
@@ -117,7 +119,6 @@ class Trace:
         if s is None:
             s = self.leaf_slot[id(t)] = self._new(t._data)
             self.leaves.append((s, t))
-            self.keep.append(t)
         return s
 
     def _value_ref(self, v):
@@ -160,7 +161,6 @@ class Trace:
 
     def effect(self, tensor, grad):
         self.effects.append((tensor, self.tensor_ref(grad)))
-        self.keep.append(tensor)
 
     # -- comparing two traces --
     def signature(self):
@@ -168,7 +168,8 @@ class Trace:
         entries = [(call, tuple(i if k == "slot" else ("value", repr(i)) for k, i in ins),
                     repr(sorted(static.items())), dyn, out)
                    for call, ins, static, dyn, out, _ in self.entries]
-        structure = (self.n, self.args, entries, [s for s, _ in self.consts],
+        consts = [(s, a.dtype.str, a.shape, a.tobytes()) for s, a in self.consts]
+        structure = (self.n, self.args, entries, consts,
                      [s for s, _ in self.leaves], [s for _, s in self.effects])
         # Tensors from outside must be the very same objects on both calls.
         return structure, [id(t) for _, t in self.leaves] + [id(t) for t, _ in self.effects]
@@ -180,7 +181,7 @@ class Program:
     def __init__(self, trace, outputs):
         self.n = trace.n
         self.args = trace.args
-        self.consts = [(s, a) for s, a in trace.consts]
+        self.consts = trace.consts
         self.leaves = [(s, t, t._data.shape, t._data.dtype, t._requires_grad)
                        for s, t in trace.leaves]
         self.effects = trace.effects

