@@ -166,13 +166,33 @@ def test_arguments_must_be_tensors():
         tg.jit(lambda x: x)(np.ones(2))
 
 
-def test_softmax_models_refuse_rather_than_replay_a_stale_shift():
-    """softmax subtracts a max computed in NumPy: not traceable yet, so jit must refuse."""
-    w = Tensor(np.eye(3, dtype=np.float32), requires_grad=True)
-    f = tg.jit(lambda x: (x @ w).softmax(axis=-1))
-    f(Tensor(np.ones((2, 3), dtype=np.float32)))
-    with pytest.raises(tg.JitError):
-        f(Tensor(np.ones((2, 3), dtype=np.float32)))
+def test_softmax_cross_entropy_and_max_replay_like_eager():
+    """Their shifts and max masks are computed through kernels, so a replay recomputes them."""
+    w = Tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4), requires_grad=True)
+
+    def f(x, y):
+        logits = x @ w
+        loss = nn.functional.cross_entropy(logits, y) + logits.max(axis=-1).sum() * 0.1
+        loss.backward()
+        return loss, logits.softmax(axis=-1), logits.logsumexp(axis=0)
+
+    step = tg.jit(f)
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        x = Tensor(rng.normal(0, 3, (5, 3)).astype(np.float32))
+        y = Tensor(np.eye(4, dtype=np.float32)[rng.integers(0, 4, 5)])   # one-hot
+        w.grad = None
+        got = [t.numpy().copy() for t in step(x, y)]
+        got_grad = w.grad.numpy().copy()
+        w.grad = None
+        want = [t.numpy() for t in f(x, y)]
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(got_grad, w.grad.numpy())
+    assert step.replays == 3
+    labels = tg.jit(lambda x, y: nn.functional.cross_entropy(x @ w, y))
+    with pytest.raises(tg.JitError, match="GetItem"):   # integer labels index by data
+        labels(Tensor(np.ones((2, 3), dtype=np.float32)), Tensor(np.array([0, 3])))
 
 
 def test_clip_sigmoid_and_maximum_masks_are_recomputed():

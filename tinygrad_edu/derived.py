@@ -122,7 +122,7 @@ def abs(x):
     try:
         return x * _const(kernel(np.sign, x), x)
     except TypeError:  # bool has no sign; |b| = b
-        return Tensor._make(np.asarray(np.abs(x._data)), False, None)
+        return Tensor._make(kernel(np.abs, x), False, None)
 
 
 # --------------------------------------------------------------- reductions ---
@@ -221,9 +221,11 @@ def sigmoid(x):
 
 
 def _shift(x, axis, op):
-    """max(x) over ``axis`` (keepdims), for the stable exp-sums; a clear error otherwise."""
+    """max(x) over ``axis`` (keepdims; 0 where it is not finite), for the stable exp-sums;
+    a clear error otherwise."""
     try:
-        return np.max(x._data, axis=axis, keepdims=True)
+        m = kernel(np.max, x, axis=axis, keepdims=True)
+        return kernel(np.where, kernel(np.isfinite, m), m, 0)    # all -inf: nothing to shift
     except np.exceptions.AxisError:
         raise tagged_error(np.exceptions.AxisError, axis_message(op, axis, x.shape), op) from None
     except (ValueError, TypeError) as e:
@@ -238,7 +240,6 @@ def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over ``axis``, stable: the max is subtracted first."""
     axis = _axis_arg(axis)
     m = _shift(x, axis, "logsumexp")
-    m = np.where(np.isfinite(m), m, 0)                        # all -inf: nothing to shift
     out = log(sum(exp(x - _const(m, x)), axis, keepdims=True)) + _const(m, x)
     return out if keepdims else out.reshape(np.sum(m, axis=axis).shape)
 
@@ -247,7 +248,7 @@ def logsumexp(x, axis=None, keepdims=False):
 def log_softmax(x, axis=-1):
     """x - logsumexp(x), the log of softmax, stable for large |x|."""
     m = _shift(x, axis, "log_softmax")
-    shifted = x - _const(np.where(np.isfinite(m), m, 0), x)
+    shifted = x - _const(m, x)
     return shifted - log(sum(exp(shifted), axis, keepdims=True))
 
 
@@ -255,7 +256,7 @@ def log_softmax(x, axis=-1):
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along ``axis``, with the max subtracted first."""
     m = _shift(x, axis, "softmax")
-    e = exp(x - _const(np.where(np.isfinite(m), m, 0), x))
+    e = exp(x - _const(m, x))
     return e / sum(e, axis, keepdims=True)
 
 

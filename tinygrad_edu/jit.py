@@ -176,21 +176,35 @@ class Trace:
 
 
 class Program:
-    """A validated trace, ready to replay."""
+    """A validated trace, ready to replay.
+
+    Every value a step reads has a slot in one list, ``vals``: the arguments,
+    the outside tensors' data, the constants (numbers written in the trace's
+    calls become constant slots too) and each step's result.  A replay fills
+    the first three and runs the steps in order -- one NumPy call each.
+    """
 
     def __init__(self, trace, outputs):
-        self.n = trace.n
         self.args = trace.args
-        self.consts = trace.consts
         self.leaves = [(s, t, t._data.shape, t._data.dtype, t._requires_grad)
                        for s, t in trace.leaves]
         self.effects = trace.effects
         self.outputs = outputs
+        template = [None] * trace.n
+        for s, a in trace.consts:
+            template[s] = a
         self.steps = []
         for call, ins, static, dyn, out, _ in trace.entries:
             if isinstance(call, type):          # a primitive: its forward, on a fresh instance
                 call = call().forward
-            self.steps.append((call, ins, static, dyn, out))
+            slots = []
+            for kind, i in ins:
+                if kind == "value":             # a number in the call: give it a slot
+                    template.append(i)
+                    i = len(template) - 1
+                slots.append(i)
+            self.steps.append((call, tuple(slots), static or None, dyn or None, out))
+        self.template = template
 
     def matches(self):
         """Are the outside tensors still as traced (shape, dtype, requires_grad)?"""
@@ -198,19 +212,23 @@ class Program:
                    for _, t, shape, dtype, rg in self.leaves)
 
     def run(self, args):
-        vals = [None] * self.n
+        vals = self.template.copy()
         for s, a in zip(self.args, args):
             vals[s] = a._data
-        for s, a in self.consts:
-            vals[s] = a
         for s, t, *_ in self.leaves:
             vals[s] = t._data
         for call, ins, static, dyn, out in self.steps:
-            if dyn:
-                static = dict(static)
+            if dyn is not None:                 # keyword arrays, e.g. Where's cond
+                kw = dict(static) if static else {}
                 for k, s in dyn:
-                    static[k] = vals[s]
-            r = call(*[vals[i] if kind == "slot" else i for kind, i in ins], **static)
+                    kw[k] = vals[s]
+                r = call(*[vals[i] for i in ins], **kw)
+            elif static is not None:
+                r = call(*[vals[i] for i in ins], **static)
+            elif len(ins) == 2:                 # the common case, spelled out (no list)
+                r = call(vals[ins[0]], vals[ins[1]])
+            else:
+                r = call(*[vals[i] for i in ins])
             vals[out] = r if type(r) is np.ndarray else np.asarray(r)
         for t, s in self.effects:
             autograd._accumulate(t, vals[s], False)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import Function, broadcast_error
+from .autograd import Function, broadcast_error, kernel
 from .tensor import Tensor
 
 __all__ = ["run", "sum_to", "expand", "constant", "Primitive",
@@ -404,8 +404,10 @@ class Max(Primitive):
         (x,) = self.inputs
         kshape = _keepdims_shape(x.shape, self.axis)
         values = out._data if isinstance(out, Tensor) else out
-        mask = x._data == values.reshape(kshape)         # where the max is (a constant)
-        share = mask / mask.sum(axis=self.axis, keepdims=True, dtype=x.dtype)
+        # Where the max is (a constant), computed through ``kernel`` so that jit sees it.
+        mask = kernel(np.equal, x, kernel(np.reshape, values, kshape))
+        share = kernel(np.divide, mask, kernel(np.sum, mask, axis=self.axis, keepdims=True,
+                                               dtype=x.dtype))
         return grad.reshape(kshape) * constant(share, grad)
 
 

@@ -114,7 +114,7 @@ def cross_entropy(logits, labels, axis=-1):
     probabilities (one-hot) with the logits' shape.
     """
     logp = D.log_softmax(logits, axis=axis)
-    raw = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
+    raw = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
     if raw.dtype.kind in "iu":
         if logits.ndim != 2 or raw.shape != (logits.shape[0],):
             raise ValueError(f"cross_entropy: integer labels must have shape (n,) for logits of shape "
