@@ -30,12 +30,17 @@ def _data():
             as32(y_test).reshape(-1, 1))
 
 
-def _model():
-    """The article's model (article.build_model: its Keras snippet)."""
+def _model(jit_compile=False):
+    """The article's model (article.build_model: its Keras snippet), optionally jit-compiled."""
     import tinygrad_edu as tg
     from tinygrad_edu.article import build_model
     tg.manual_seed(SEED + 1)
-    return build_model()
+    if not jit_compile:
+        return build_model()
+    model = build_model(compile=False)
+    model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'],
+                  jit_compile=True)
+    return model
 
 
 def _accuracy(prob, y):
@@ -45,8 +50,8 @@ def _accuracy(prob, y):
 def run(epochs, target_seconds, repeats=1):
     X_train, X_test, y_train, y_test = _data()
 
-    def ours():
-        model = _model()
+    def ours(jit_compile=False):
+        model = _model(jit_compile)
         init = [p.numpy().copy() for p in model.parameters()]
         w0, c0 = time.perf_counter(), time.process_time()
         model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0, seed=SHUFFLE_SEED)
@@ -62,22 +67,26 @@ def run(epochs, target_seconds, repeats=1):
         seconds = (time.process_time() - c0, time.perf_counter() - w0)
         return seconds, _accuracy(model.predict(X_test), y_test), model.params
 
-    ours_times, np_times = [], []
+    ours_times, np_times, jit_times = [], [], []
     for _ in range(repeats):  # interleaved, as everywhere else
         t, acc, init, final = ours()
         ours_times.append(t)
         t_np, acc_np, final_np = by_hand(init)
         np_times.append(t_np)
+        t_jit, acc_jit, _, final_jit = ours(jit_compile=True)
+        jit_times.append(t_jit)
     diff = max_rel_diff(final, final_np)
-    ok = diff <= 1e-3 and acc == acc_np
+    jit_same = acc_jit == acc and all(np.array_equal(a, b) for a, b in zip(final_jit, final))
+    ok = diff <= 1e-3 and acc == acc_np and jit_same
     check = (f"{epochs} epochs, same batches: final params max rel diff {diff:.1e}; "
-             f"test accuracy {acc:.2f} (NumPy {acc_np:.2f})")
+             f"test accuracy {acc:.2f} (NumPy {acc_np:.2f}); jit_compile=True "
+             f"{'bit-identical' if jit_same else 'DIFFERENT'}")
     median = statistics.median
     wall = {"ours": median(t[1] for t in ours_times), "numpy": median(t[1] for t in np_times)}
     extra = {"epochs": epochs, "repeats": repeats, "test_accuracy": acc, "wall": wall,
              "wall_ratio": wall["ours"] / wall["numpy"],
              "test_accuracy_numpy": acc_np, "param_max_rel_diff": diff,
-             "target_seconds": target_seconds}
+             "target_seconds": target_seconds, "jit_bit_identical": jit_same}
     return Result("B5", f"article fit, {epochs} epochs via Sequential.fit", "fit",
                   median(t[0] for t in ours_times), median(t[0] for t in np_times), None, check,
-                  ok, extra=extra)
+                  ok, jit=median(t[0] for t in jit_times), extra=extra)

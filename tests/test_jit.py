@@ -213,3 +213,15 @@ def test_eager_mode_is_untouched_by_kernels():
     s = 1 / (1 + np.exp(-x.numpy()))
     np.testing.assert_allclose(x.grad.numpy(), (x.numpy() > 0) + s * (1 - s)
                                + ((x.numpy() >= 0) & (x.numpy() <= 1)), rtol=1e-6)
+
+
+def test_fallback_runs_eagerly_with_the_reason_instead_of_raising():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+
+    @tg.jit(fallback=True)
+    def f(x):
+        return x * Tensor(x.numpy() > 0) * w       # reads data: cannot be replayed
+
+    outs = [f(Tensor([1.0, -1.0])).numpy().tolist() for _ in range(3)]
+    assert outs == [[1.0, 0.0]] * 3 and f.replays == 0
+    assert "numpy()" in f.refused

@@ -1,5 +1,6 @@
 """compile / fit / evaluate / predict, callbacks, History, reproducibility, bad inputs."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -492,3 +493,55 @@ def test_model_checkpoint(tmp_path, circles):
     bad = ModelCheckpoint(str(tmp_path / "x.npz"), monitor="val_loss", save_best_only=True)
     with pytest.raises(ValueError, match="monitor='val_loss' is not in the logs; available: loss"):
         small_model().fit(X_train, y_train, epochs=1, verbose=0, callbacks=[bad])
+
+
+# ------------------------------------------------------------ jit_compile ---
+def _fit_weights(jit_compile, X, y, loss="binary_crossentropy", **fit_kw):
+    tg.manual_seed(3)
+    model = Sequential([Dense(8, input_dim=2, activation="relu"), Dense(6, activation="relu"),
+                        Dense(1, activation="sigmoid")])
+    model.compile(loss=loss, optimizer="adam", metrics=["accuracy"], jit_compile=jit_compile)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(X, y, epochs=4, batch_size=32, verbose=0, seed=1, **fit_kw)
+    return [w.copy() for w in model.get_weights()], history.history, [str(w.message) for w in caught]
+
+
+def test_fit_with_jit_compile_trains_bit_for_bit_like_eager(circles):
+    X_train, _, y_train, _ = circles          # 300 samples: 9 full batches and one of 12
+    eager = _fit_weights(False, X_train, y_train)
+    jitted = _fit_weights(True, X_train, y_train)
+    for a, b in zip(jitted[0], eager[0]):
+        np.testing.assert_array_equal(a, b)
+    assert jitted[1] == eager[1]
+
+
+def test_fit_with_jit_compile_stops_on_a_nan_loss_like_eager(circles):
+    X_train, _, y_train, _ = circles
+    runs = []
+    for jit_compile in (False, True):
+        tg.manual_seed(4)
+        model = Sequential([Dense(8, input_dim=2, activation="relu"), Dense(1)])
+        model.compile(loss="mse", optimizer=tg.optim.SGD(lr=100.0), jit_compile=jit_compile)
+        with pytest.warns(RuntimeWarning, match="training stopped there") as caught, \
+                np.errstate(all="ignore"):
+            model.fit(X_train, y_train, epochs=3, verbose=0, seed=1)   # diverges
+        runs.append(([w.copy() for w in model.get_weights()], str(caught[0].message)))
+    assert runs[0][1] == runs[1][1] and "at batch 6 of epoch 0" in runs[1][1]   # a replay
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_array_equal(a, b)
+    assert all(np.isfinite(w).all() for w in runs[1][0])   # the last good weights
+
+
+def test_jit_compile_auto_trains_eagerly_when_the_step_cannot_be_replayed(circles):
+    X_train, _, y_train, _ = circles
+    labels = y_train.astype(np.int64)          # integer labels index by data: not replayable
+    model = Sequential([Dense(2, input_dim=2, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", jit_compile="auto")
+    model.fit(X_train, labels, epochs=1, verbose=0)
+    strict = Sequential([Dense(2, input_dim=2, activation="softmax")])
+    strict.compile(loss="sparse_categorical_crossentropy", optimizer="adam", jit_compile=True)
+    with pytest.raises(tg.JitError, match="cannot be replayed"):
+        strict.fit(X_train, labels, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="jit_compile must be 'auto', True or False"):
+        small_model(jit_compile="yes")

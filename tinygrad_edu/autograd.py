@@ -383,25 +383,28 @@ class Function:
         return f"<{type(self).__name__}>"
 
 
-def kernel(f, *args, **kwargs):
-    """``f(*args, **kwargs)`` on arrays (Tensors are replaced by their data): a value
-    computed from data outside the ops, like ReLU's mask ``x > 0``.
+def kernel(f, *arrays, **kwargs):
+    """``f(*arrays, **kwargs)``: a value computed from tensor data outside the ops, like
+    ReLU's mask ``x > 0``.
 
     It carries no gradient.  Derived ops compute such values through
-    ``kernel`` so that ``jit`` sees them and recomputes them on every replay.
+    ``kernel`` so that ``jit`` sees them and recomputes them on every replay
+    (it follows arrays made by ops and kernels; any other array makes it
+    refuse).  In eager mode it is the NumPy call and nothing more.
 
     Examples
     --------
     >>> import numpy as np
     >>> import tinygrad_edu as tg
-    >>> tg.autograd.kernel(np.greater, tg.Tensor([-1.0, 2.0]), 0)   # ReLU's mask
+    >>> x = tg.Tensor([-1.0, 2.0])
+    >>> tg.autograd.kernel(np.greater, x.data, 0)   # ReLU's mask
     array([False,  True])
     """
-    out = f(*[a._data if isinstance(a, _tensor_type) else a for a in args], **kwargs)
+    out = f(*arrays, **kwargs) if kwargs else f(*arrays)  # (an empty ** costs 0.15 us)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     if _tape is not None:
-        _tape.kernel(f, args, kwargs, out)
+        _tape.kernel(f, arrays, kwargs, out)
     return out
 
 

@@ -18,6 +18,9 @@ never a silently wrong replay):
   None.  It may call ``loss.backward()``: the gradients are accumulated into
   ``.grad`` on every replay exactly as ``backward()`` would.  Call
   ``zero_grad()`` and ``step()`` outside it.
+- Python code inside runs only on the traced calls: a replay runs the
+  NumPy calls, not the function, so its Python side effects (printing,
+  counting calls, appending to a list) do not happen again.
 - Every value computed from data must come from ops: no ``.item()``,
   ``.numpy()`` or ``bool(t)`` inside, no tensor made from arrays inside
   (make constants outside and use them, or pass them as arguments), no
@@ -80,8 +83,7 @@ class Trace:
         self.keep = []         # the arrays of slot_of, kept alive so that ids stay unique
         self.n = 0
         self.entries = []      # (callable, input slots, static kwargs, (name, slot)s, out slot, label)
-        self.consts = []       # (slot, array): constants of Python numbers
-        self.static = {}       # id(tensor) -> tensor, for constants of Python numbers
+        self.consts = []       # (slot, array): constants made from Python numbers
         self.leaves = []       # (slot, tensor): tensors from outside, read at replay
         self.leaf_slot = {}    # id(tensor) -> slot
         self.effects = []      # (tensor, slot): gradients accumulated into tensor.grad
@@ -103,17 +105,13 @@ class Trace:
     def constant(self, tensor, value):
         """``tensor`` was made from ``value``: a Python number is static; a traced array is a kernel."""
         if _is_static(value):
-            self.static[id(tensor)] = tensor
+            self.consts.append((self._new(tensor._data), tensor._data))
         elif type(value) is np.ndarray and id(value) in self.slot_of:
             self.kernel(np.asarray, (value,), {"dtype": tensor._data.dtype}, tensor._data)
 
     def tensor_ref(self, t):
         s = self.slot_of.get(id(t._data))
         if s is not None:
-            return s
-        if id(t) in self.static:
-            s = self._new(t._data)
-            self.consts.append((s, t._data))
             return s
         s = self.leaf_slot.get(id(t))
         if s is None:
@@ -237,14 +235,23 @@ class Program:
 
 
 class Jit:
-    """``fn`` traced on its first two calls per input shape, replayed after (see the module doc)."""
+    """``fn`` traced on its first two calls per input shape, replayed after (see the module doc).
 
-    def __init__(self, fn):
+    With ``fallback=True`` a function that cannot be replayed is not an
+    error: it simply runs eagerly from then on, and ``refused`` says why
+    (this is ``Sequential.compile(jit_compile="auto")``).
+    """
+
+    def __init__(self, fn, fallback=False):
         self.fn = fn
+        self.fallback = fallback
         self.programs = {}   # key -> Program, or the first Trace while waiting for the second
         self.replays = 0
+        self.refused = None  # why fn is run eagerly (fallback=True only)
 
     def __call__(self, *args):
+        if self.refused is not None:
+            return self.fn(*args)
         Tensor = autograd._tensor_type
         for i, a in enumerate(args):
             if not isinstance(a, Tensor):
@@ -255,29 +262,43 @@ class Jit:
         if isinstance(known, Program) and known.matches():
             self.replays += 1
             return known.run(args)
+        if autograd._tape is not None:
+            return self._refuse("a jitted function cannot call another jitted function",
+                                lambda: self.fn(*args))
         trace, result, outputs = self._trace(args)
+        if trace.impure is not None:               # fn has run: its result stands
+            return self._refuse(f"{self._name()} cannot be replayed: {trace.impure}.",
+                                lambda: result)
         if not isinstance(known, Trace):
             self.programs[key] = trace          # first call: wait for a second trace
             return result
         (before, outside), (now, outside_now) = known.signature(), trace.signature()
         if before != now:
-            raise JitError(f"jit: {self._name()} ran different operations on two calls with the "
-                           f"same input shapes (Python control flow that depends on the data?); "
-                           f"it cannot be replayed. Call it without jit.")
+            return self._refuse(
+                f"{self._name()} ran different operations on two calls with the same input "
+                f"shapes (Python control flow that depends on the data?); it cannot be "
+                f"replayed. Call it without jit.", lambda: result)
         if outside != outside_now:
-            raise JitError(f"jit: {self._name()} makes a tensor from array data inside (e.g. "
-                           f"Tensor(array), or a constant computed with NumPy) and uses it in an "
-                           f"op; it cannot be replayed. Make constants outside the function, or "
-                           f"pass them as arguments.")
+            return self._refuse(
+                f"{self._name()} makes a tensor from array data inside (e.g. Tensor(array), or "
+                f"a constant computed with NumPy) and uses it in an op; it cannot be replayed. "
+                f"Make constants outside the function, or pass them as arguments.",
+                lambda: result)
         self.programs[key] = Program(trace, outputs)
         return result
+
+    def _refuse(self, why, result):
+        """Raise JitError -- or, with ``fallback``, go eager for good and return ``result()``."""
+        if not self.fallback:
+            raise JitError(f"jit: {why}")
+        self.refused, self.programs = why, {}
+        return result()
 
     def _name(self):
         return getattr(self.fn, "__name__", "the function")
 
     def _trace(self, args):
-        if autograd._tape is not None:
-            raise JitError("jit: a jitted function cannot call another jitted function")
+        """Run ``fn`` while recording it; returns the Trace (``impure`` set if it cannot replay)."""
         trace = Trace(args)
         autograd._tape = trace
         try:
@@ -287,10 +308,7 @@ class Jit:
         if inplace._writes != trace.writes:
             trace.refuse("something was changed in place (+=, x[i] = v, x.data = ..., or an "
                          "optimizer step); do that outside the jitted function")
-        outputs = self._outputs(trace, result)
-        if trace.impure is not None:
-            raise JitError(f"jit: {self._name()} cannot be replayed: {trace.impure}.")
-        return trace, result, outputs
+        return trace, result, self._outputs(trace, result)
 
     def _outputs(self, trace, result):
         """A function rebuilding the result's structure from slot values."""
@@ -308,10 +326,13 @@ class Jit:
         return None
 
 
-def jit(fn):
+def jit(fn=None, *, fallback=False):
     """Trace ``fn`` on its first two calls for each input shape and replay it after.
 
     See the module docstring for the rules; :class:`JitError` explains any
-    function that breaks them.
+    function that breaks them -- or, with ``fallback=True``, the function
+    quietly runs eagerly instead.  Use as ``@jit`` or ``@jit(fallback=True)``.
     """
-    return Jit(fn)
+    if fn is None:
+        return lambda f: Jit(f, fallback)
+    return Jit(fn, fallback)

@@ -405,7 +405,7 @@ class Max(Primitive):
         kshape = _keepdims_shape(x.shape, self.axis)
         values = out._data if isinstance(out, Tensor) else out
         # Where the max is (a constant), computed through ``kernel`` so that jit sees it.
-        mask = kernel(np.equal, x, kernel(np.reshape, values, kshape))
+        mask = kernel(np.equal, x._data, kernel(np.reshape, values, kshape))
         share = kernel(np.divide, mask, kernel(np.sum, mask, axis=self.axis, keepdims=True,
                                                dtype=x.dtype))
         return grad.reshape(kshape) * constant(share, grad)

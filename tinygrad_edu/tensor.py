@@ -440,9 +440,8 @@ class Tensor:
 
     # comparisons give bool tensors outside the graph
     def _compare(self, other, op):
-        other = other if isinstance(other, Tensor) else _raw(other)
         try:
-            return Tensor._make(autograd.kernel(op, self, other), False, None)
+            return Tensor._make(autograd.kernel(op, self._data, _raw(other)), False, None)
         except ValueError:
             raise ValueError(autograd.broadcast_error(
                 f"comparison {op.__name__}", self.shape, np.shape(other))) from None

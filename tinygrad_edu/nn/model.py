@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 
 from .. import autograd
+from ..jit import jit as _jit
 from .. import optim as _optim
 from .. import training as _training
 from ..random import get_rng
@@ -69,10 +70,10 @@ class Model(Module):
         super().__init__(name)
         d = self.__dict__
         d.update(optimizer=None, loss=None, loss_name=None, compiled_metrics=[],
-                 stop_training=False, history=None)
+                 jit_compile=False, stop_training=False, history=None)
 
     # ---------------------------------------------------------------- compile --
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, jit_compile=False):
         """Choose the loss, the optimizer and the metrics.
 
         Parameters
@@ -90,6 +91,15 @@ class Model(Module):
             'binary_accuracy', 'categorical_accuracy',
             'sparse_categorical_accuracy', 'mse', 'mae', or
             ``metric(y_pred, y_true) -> float`` on NumPy arrays.
+        jit_compile : False, True or "auto"
+            Whether ``fit`` replays its training step with
+            :func:`tinygrad_edu.jit` (forward and backward traced once, then
+            only their NumPy calls run; the same numbers, bit for bit).
+            ``True`` raises ``JitError`` when the model and loss cannot be
+            replayed; ``"auto"`` then trains eagerly instead.  Off by default
+            (unlike Keras): in a replay the Python code of your layers and
+            loss does not run, so a loss that counts its calls, prints, or
+            otherwise acts in Python would silently stop doing so.
         """
         if loss is None:
             raise ValueError(f"compile: a loss is required, e.g. loss='binary_crossentropy'; "
@@ -109,8 +119,12 @@ class Model(Module):
         keys = [k for k, _ in specs]
         if len(set(keys)) != len(keys):
             raise ValueError(f"compile: metric names repeat: {keys}")
+        if jit_compile not in (True, False, "auto"):
+            raise ValueError(f"compile: jit_compile must be 'auto', True or False, got "
+                             f"{jit_compile!r}")
         d = self.__dict__
-        d.update(optimizer=opt, loss=loss_fn, loss_name=loss_name, compiled_metrics=specs)
+        d.update(optimizer=opt, loss=loss_fn, loss_name=loss_name, compiled_metrics=specs,
+                 jit_compile=jit_compile)
 
     def _require_compiled(self, op):
         if self.loss is None:
@@ -276,6 +290,14 @@ class Model(Module):
         self.__dict__["history"] = history
         self.__dict__["stop_training"] = False
         loss_fn, step, zero_grad = self.loss, opt.step, opt.zero_grad
+        train = None
+        if self.jit_compile:
+            def forward_backward(xb, yb):
+                out = self(xb)
+                loss = loss_fn(out, yb)
+                loss.backward()
+                return out, loss
+            train = _jit(forward_backward, fallback=self.jit_compile == "auto")
         make = Tensor._make
         diverged = None
         self.train()
@@ -304,12 +326,20 @@ class Model(Module):
                     yb = ys[b * batch_size:(b + 1) * batch_size]
                     if batch_hooks:
                         cb_list.on_train_batch_begin(b)
-                    out = self(make(xb, False, None))
-                    loss = loss_fn(out, make(yb, False, None))
-                    value = float(loss._data)
-                    if math.isfinite(value):          # learn from this batch
+                    if train is None:
+                        out = self(make(xb, False, None))
+                        loss = loss_fn(out, make(yb, False, None))
+                        value = float(loss._data)
+                        learn = math.isfinite(value)
+                        if learn:
+                            zero_grad()
+                            loss.backward()
+                    else:                             # forward and backward, replayed
                         zero_grad()
-                        loss.backward()
+                        out, loss = train(make(xb, False, None), make(yb, False, None))
+                        value = float(loss._data)
+                        learn = math.isfinite(value)
+                    if learn:                         # learn from this batch
                         step()
                     elif diverged is None:            # NaN/inf: keep the last good weights
                         diverged = (epoch, b, value)
