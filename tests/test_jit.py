@@ -190,9 +190,37 @@ def test_softmax_cross_entropy_and_max_replay_like_eager():
             np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(got_grad, w.grad.numpy())
     assert step.replays == 3
-    labels = tg.jit(lambda x, y: nn.functional.cross_entropy(x @ w, y))
-    with pytest.raises(tg.JitError, match="GetItem"):   # integer labels index by data
-        labels(Tensor(np.ones((2, 3), dtype=np.float32)), Tensor(np.array([0, 3])))
+
+
+def test_integer_labels_replay_and_are_checked_on_every_batch():
+    """The picked positions come from a kernel: recomputed (labels checked) on each replay."""
+    w = Tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4), requires_grad=True)
+
+    def f(x, y):
+        logits = x @ w
+        loss = (nn.functional.cross_entropy(logits, y)
+                + nn.losses.sparse_categorical_crossentropy(logits.softmax(axis=-1), y))
+        loss.backward()
+        return loss
+
+    step = tg.jit(f)
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        x = Tensor(rng.normal(0, 2, (6, 3)).astype(np.float32))
+        y = Tensor(rng.integers(0, 4, 6))
+        w.grad = None
+        got = step(x, y).numpy().copy()
+        got_grad = w.grad.numpy().copy()
+        w.grad = None
+        np.testing.assert_array_equal(got, f(x, y).numpy())
+        np.testing.assert_array_equal(got_grad, w.grad.numpy())
+    assert step.replays == 3
+    with pytest.raises(ValueError, match=r"cross_entropy: labels must be in \[0, 3\], got values "
+                                         r"from 0 to 4"):
+        step(x, Tensor(np.array([0, 1, 2, 3, 4, 0])))     # a replay: same shapes, bad labels
+    by_hand = tg.jit(lambda x, y: (x @ w)[np.arange(6), y._data].sum())   # index arrays of its own
+    with pytest.raises(tg.JitError, match="GetItem"):
+        by_hand(x, y)
 
 
 def test_clip_sigmoid_and_maximum_masks_are_recomputed():

@@ -543,6 +543,15 @@ def _cross_entropy(draw):
     return Case(F.cross_entropy, [logits, draw(T((n, k), elements=targets01))])
 
 
+@spec("pick_labels", F.pick_labels)
+def _pick_labels(draw):
+    n, k = draw(st.integers(1, 4)), draw(st.integers(2, 4))
+    dtype = draw(st.sampled_from([np.int64, np.int32, np.float64]))   # floats: whole numbers
+    labels = draw(ts.arrays((n,), dtype, st.integers(0, k - 1)))
+    labels = labels.reshape(n, 1) if draw(st.booleans()) else labels
+    return Case(lambda x: F.pick_labels(x, labels, "test"), [draw(T((n, k)))])
+
+
 @spec("categorical_cross_entropy", F.categorical_cross_entropy)
 def _cce(draw):
     n, k = draw(st.integers(1, 4)), draw(st.integers(2, 4))

@@ -533,15 +533,36 @@ def test_fit_with_jit_compile_stops_on_a_nan_loss_like_eager(circles):
     assert all(np.isfinite(w).all() for w in runs[1][0])   # the last good weights
 
 
+def test_fit_with_jit_compile_replays_sparse_labels_bit_for_bit(circles):
+    """Integer labels pick at kernel-made positions, so a classifier's step replays too."""
+    X_train, _, y_train, _ = circles
+    labels = y_train.astype(np.int64)
+    runs = []
+    for jit_compile in (False, True):
+        tg.manual_seed(5)
+        model = Sequential([Dense(6, input_dim=2, activation="relu"), Dense(2, activation="softmax")])
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam",
+                      metrics=["accuracy"], jit_compile=jit_compile)
+        history = model.fit(X_train, labels, epochs=3, batch_size=32, verbose=0, seed=2)
+        runs.append((model.get_weights(), history.history))
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_array_equal(a, b)
+    assert runs[0][1] == runs[1][1]
+
+
 def test_jit_compile_auto_trains_eagerly_when_the_step_cannot_be_replayed(circles):
     X_train, _, y_train, _ = circles
-    labels = y_train.astype(np.int64)          # integer labels index by data: not replayable
-    model = Sequential([Dense(2, input_dim=2, activation="softmax")])
-    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", jit_compile="auto")
-    model.fit(X_train, labels, epochs=1, verbose=0)
-    strict = Sequential([Dense(2, input_dim=2, activation="softmax")])
-    strict.compile(loss="sparse_categorical_crossentropy", optimizer="adam", jit_compile=True)
+    seen = []
+
+    def logged_bce(p, y):                     # reads values into Python: not replayable
+        seen.append(float(p.numpy().mean()))
+        return F.binary_cross_entropy(p, y)
+
+    model = small_model(loss=logged_bce, jit_compile="auto")
+    model.fit(X_train, y_train, epochs=1, batch_size=50, verbose=0)
+    assert len(seen) == 1 + 6                 # fit's check of the labels, then all 6 batches
+    strict = small_model(loss=logged_bce, jit_compile=True)
     with pytest.raises(tg.JitError, match="cannot be replayed"):
-        strict.fit(X_train, labels, epochs=1, verbose=0)
+        strict.fit(X_train, y_train, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="jit_compile must be 'auto', True or False"):
         small_model(jit_compile="yes")

@@ -16,11 +16,11 @@ import builtins
 import numpy as np
 
 from .. import derived as D
-from ..autograd import composite
+from ..autograd import composite, kernel
 from ..tensor import Tensor
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
-           "cross_entropy", "categorical_cross_entropy", "align_target",
+           "cross_entropy", "categorical_cross_entropy", "align_target", "pick_labels",
            "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear"]
 
 #: Keras' clipping constant for probabilities inside log().
@@ -49,6 +49,45 @@ def align_target(pred, target, op):
         f"{op}: prediction shape {pred.shape} and target shape {target.shape} do not match. "
         f"They must be equal (a trailing axis of size 1 is aligned, e.g. (n, 1) with (n,)); "
         f"broadcasting them would compute a wrong loss.")
+
+
+def pick_labels(x, labels, op):
+    """``x[i, labels[i]]`` for every row i: each sample's entry for its integer class label.
+
+    ``x`` has shape (n, classes); ``labels`` holds n class indices (shape (n,)
+    or (n, 1); integer, or floats with integer values).  The labels are
+    checked and turned into positions in the flattened ``x``
+    (``i * classes + labels[i]``) by a ``kernel``, so :func:`tinygrad_edu.jit`
+    recomputes and rechecks them for every batch; the pick itself is one
+    ``GetItem``, whose gradient goes to the picked entries only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tinygrad_edu import Tensor
+    >>> x = Tensor([[0.1, 0.9], [0.8, 0.2]])
+    >>> pick_labels(x, np.array([1, 0]), "example")
+    Tensor([0.9, 0.8], shape=(2,), dtype=float32)
+    """
+    raw = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
+    n, classes = x.shape
+    if raw.shape not in ((n,), (n, 1)):
+        raise ValueError(f"{op}: integer labels must have shape (n,) for predictions of shape "
+                         f"(n, classes); got labels {raw.shape} for predictions {x.shape}")
+    return x.reshape(-1)[kernel(_flat_positions, raw, classes=classes, op=op)]
+
+
+def _flat_positions(labels, classes, op):
+    """``i * classes + labels[i]`` for every i, after checking the labels."""
+    labels = labels.reshape(-1)
+    if labels.dtype.kind not in "iuf":
+        raise TypeError(f"{op}: labels must be integer class indices, got dtype {labels.dtype}")
+    if labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels)):
+        raise ValueError(f"{op}: labels must be integer class indices, got fractional values")
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"{op}: labels must be in [0, {classes - 1}], got values from "
+                         f"{labels.min()} to {labels.max()}")
+    return np.arange(0, labels.size * classes, classes) + labels.astype(np.intp)
 
 
 @composite
@@ -119,10 +158,7 @@ def cross_entropy(logits, labels, axis=-1):
         if logits.ndim != 2 or raw.shape != (logits.shape[0],):
             raise ValueError(f"cross_entropy: integer labels must have shape (n,) for logits of shape "
                              f"(n, classes); got labels {raw.shape} for logits {logits.shape}")
-        if raw.size and (raw.min() < 0 or raw.max() >= logits.shape[1]):
-            raise ValueError(f"cross_entropy: labels must be in [0, {logits.shape[1] - 1}], got "
-                             f"values from {raw.min()} to {raw.max()}")
-        return D.mean(logp[np.arange(raw.shape[0]), raw]) * -1
+        return D.mean(pick_labels(logp, raw, "cross_entropy")) * -1
     target = align_target(logits, labels if isinstance(labels, Tensor) else raw.astype(logits.dtype),
                           "cross_entropy")                  # a Tensor target keeps its graph
     return D.mean(D.sum(target * logp, axis=axis)) * -1

@@ -6,11 +6,8 @@ A loss is called as ``loss(y_pred, y_true)`` -- the order of
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import derived as D
 from ..autograd import composite
-from ..tensor import Tensor
 from . import functional as F
 
 __all__ = ["mean_absolute_error", "sparse_categorical_crossentropy", "LOSSES", "get"]
@@ -29,21 +26,11 @@ def sparse_categorical_crossentropy(p, labels, eps=F.EPSILON):
 
     Keras' ``sparse_categorical_crossentropy``: ``-mean(log p[i, label_i])``.
     """
-    raw = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
-    if raw.ndim == 2 and raw.shape[1] == 1:
-        raw = raw[:, 0]
-    if p.ndim != 2 or raw.shape != (p.shape[0],):
-        raise ValueError(f"sparse_categorical_crossentropy: labels must have shape (n,) for "
-                         f"predictions of shape (n, classes); got labels {raw.shape} for "
-                         f"predictions {p.shape}")
-    if raw.dtype.kind == "f":
-        if not np.array_equal(raw, np.round(raw)):
-            raise ValueError("sparse_categorical_crossentropy: labels must be integer class indices")
-        raw = raw.astype(np.int64)
-    if raw.size and (raw.min() < 0 or raw.max() >= p.shape[1]):
-        raise ValueError(f"sparse_categorical_crossentropy: labels must be in "
-                         f"[0, {p.shape[1] - 1}], got values from {raw.min()} to {raw.max()}")
-    return D.mean(D.log(D.clip(p[np.arange(raw.shape[0]), raw], eps, 1 - eps))) * -1
+    if p.ndim != 2:
+        raise ValueError(f"sparse_categorical_crossentropy: predictions must have shape "
+                         f"(n, classes), got {p.shape}")
+    picked = F.pick_labels(p, labels, "sparse_categorical_crossentropy")   # p[i, label_i]
+    return D.mean(D.log(D.clip(picked, eps, 1 - eps))) * -1
 
 
 #: name -> loss(y_pred, y_true)
