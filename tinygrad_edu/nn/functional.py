@@ -70,11 +70,10 @@ def pick_labels(x, labels, op):
     Tensor([0.9, 0.8], shape=(2,), dtype=float32)
     """
     raw = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
-    n, classes = x.shape
-    if raw.shape not in ((n,), (n, 1)):
-        raise ValueError(f"{op}: integer labels must have shape (n,) for predictions of shape "
-                         f"(n, classes); got labels {raw.shape} for predictions {x.shape}")
-    return x.reshape(-1)[kernel(_flat_positions, raw, classes=classes, op=op)]
+    if x.ndim != 2 or raw.shape not in ((x.shape[0],), (x.shape[0], 1)):
+        raise ValueError(f"{op}: integer labels must have shape (n,) or (n, 1) for predictions of "
+                         f"shape (n, classes); got labels {raw.shape} for predictions {x.shape}")
+    return x.reshape(-1)[kernel(_flat_positions, raw, classes=x.shape[1], op=op)]
 
 
 def _flat_positions(labels, classes, op):
@@ -149,15 +148,12 @@ def mse_loss(pred, target):
 def cross_entropy(logits, labels, axis=-1):
     """Softmax cross-entropy on logits, averaged over samples.
 
-    ``labels`` are integer class indices of shape ``(n,)``, or class
+    ``labels`` are integer class indices of shape ``(n,)`` (or ``(n, 1)``), or class
     probabilities (one-hot) with the logits' shape.
     """
     logp = D.log_softmax(logits, axis=axis)
     raw = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
     if raw.dtype.kind in "iu":
-        if logits.ndim != 2 or raw.shape != (logits.shape[0],):
-            raise ValueError(f"cross_entropy: integer labels must have shape (n,) for logits of shape "
-                             f"(n, classes); got labels {raw.shape} for logits {logits.shape}")
         return D.mean(pick_labels(logp, raw, "cross_entropy")) * -1
     target = align_target(logits, labels if isinstance(labels, Tensor) else raw.astype(logits.dtype),
                           "cross_entropy")                  # a Tensor target keeps its graph

@@ -26,9 +26,6 @@ def sparse_categorical_crossentropy(p, labels, eps=F.EPSILON):
 
     Keras' ``sparse_categorical_crossentropy``: ``-mean(log p[i, label_i])``.
     """
-    if p.ndim != 2:
-        raise ValueError(f"sparse_categorical_crossentropy: predictions must have shape "
-                         f"(n, classes), got {p.shape}")
     picked = F.pick_labels(p, labels, "sparse_categorical_crossentropy")   # p[i, label_i]
     return D.mean(D.log(D.clip(picked, eps, 1 - eps))) * -1
 
