@@ -27,8 +27,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODULES = [
     ("tinygrad_edu", "tinygrad_edu (top level)"),
     ("tinygrad_edu.tensor", "tensor: the Tensor"),
-    ("tinygrad_edu.autograd", "autograd: Function and the engine"),
-    ("tinygrad_edu.inplace", "inplace: catching in-place changes"),
+    ("tinygrad_edu.autograd", "autograd: the public names, and the module map"),
+    ("tinygrad_edu.recording", "recording: grad mode, scopes, watchers"),
+    ("tinygrad_edu.engine", "engine: reverse mode"),
+    ("tinygrad_edu.function", "function: Function, one recorded op"),
+    ("tinygrad_edu.inplace", "inplace: in-place changes, made safe"),
+    ("tinygrad_edu.anomaly", "anomaly: detect_anomaly"),
+    ("tinygrad_edu.kernels", "kernels: speed tricks"),
     ("tinygrad_edu.ops", "ops: the primitives"),
     ("tinygrad_edu.derived", "derived: everything else"),
     ("tinygrad_edu.jit", "jit: replaying a traced step"),
@@ -47,8 +52,9 @@ MODULES = [
 ]
 
 #: Source files shown as pages (the docs link to them).
-SOURCES = ["tinygrad_edu/tensor.py", "tinygrad_edu/autograd.py", "tinygrad_edu/ops.py",
-           "tinygrad_edu/derived.py", "tinygrad_edu/jit.py", "tinygrad_edu/nn/functional.py"]
+SOURCES = ["tinygrad_edu/engine.py", "tinygrad_edu/function.py", "tinygrad_edu/tensor.py",
+           "tinygrad_edu/ops.py", "tinygrad_edu/derived.py", "tinygrad_edu/methods.py",
+           "tinygrad_edu/inplace.py", "tinygrad_edu/jit.py", "tinygrad_edu/nn/functional.py"]
 
 _SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}\s*$", re.M)
 _PARAM_SECTIONS = {"Parameters", "Returns", "Yields", "Raises", "Attributes", "Other Parameters",

@@ -175,7 +175,7 @@ def test_table_lists_every_result():
 def test_profile_mode_reports_our_functions(capsys):
     assert bench_main.main(["--quick", "--profile", "B4"]) == 0
     report = capsys.readouterr().out
-    assert "run_backward" in report and "chain" in report
+    assert "backpropagate" in report and "chain" in report
 
 
 def test_phases_mode_splits_a_training_step(capsys):

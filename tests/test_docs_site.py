@@ -48,7 +48,7 @@ def test_docstring_conversion():
 
 def test_source_pages_hold_the_code(pages):
     assert "class MatMul(Primitive)" in pages["source/ops.md"]
-    assert "def run_backward" in pages["source/autograd.md"]
+    assert "def backpropagate" in pages["source/engine.md"]
 
 
 def test_nav_files_exist():

@@ -148,6 +148,9 @@ def _anomaly_backward(a):
 
 
 def check_error(err, name):
+    if name == "backward anomaly" and isinstance(err, FloatingPointError) and re.match(
+            r"^\w+ produced (nan|inf) in its output of shape \(.*\) from finite inputs\n", str(err)):
+        return                                   # the forward check, e.g. a sum that overflows
     if name == "backward anomaly" and isinstance(err, FloatingPointError):
         assert re.match(r"^\w+ backward produced a non-finite gradient \((nan|inf)\) for input "
                         r"\d+ of shape \(.*\)\n  op inputs: .*\n  op created at: ", str(err)), err

@@ -212,12 +212,16 @@ def test_ten_thousand_training_steps_do_not_grow_memory():
             loss = article_step(model, opt, x, y)
             if i % 1000 == 0:
                 losses.append(loss.item())               # a float, not the graph
+        last = loss.grad_fn
+        assert last.freed and last.inputs is not None    # used by backward, kept for drawing
+        del loss, last                                   # the last graph goes with its loss
         grown_blocks = sys.getallocatedblocks() - blocks
         # ... then 1,000 more under tracemalloc, which sees NumPy's buffers too (but is slow)
         tracemalloc.start()
         start, _ = tracemalloc.get_traced_memory()
         for i in range(1_000):
             loss = article_step(model, opt, x, y)
+        del loss
         end, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -227,7 +231,6 @@ def test_ten_thousand_training_steps_do_not_grow_memory():
     assert end - start < 20_000, f"grew by {end - start} bytes over 1,000 steps"
     assert peak - start < 1_000_000, f"peak {peak - start} bytes above the start"
     assert losses[-1] < losses[0]                        # it really trained
-    assert loss.grad_fn is not None and loss.grad_fn.inputs is None   # graph freed by backward
 
 
 def test_fit_history_and_callbacks_keep_no_graph():

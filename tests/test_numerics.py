@@ -242,19 +242,28 @@ def test_detect_anomaly_names_op_shapes_and_user_line():
     assert x.grad is None                              # nothing was accumulated
 
 
-def test_detect_anomaly_reports_nan_and_the_first_bad_op():
-    x = Tensor([-1.0, 4.0], requires_grad=True, dtype="float64")
-    with tg.detect_anomaly(), np.errstate(invalid="ignore"):
-        h = x * 3.0
-        y = h.log().sum()                              # log(-3) = nan; its gradient is finite
-        z = y * 0.0 + (h * 2.0).sum()
-        z.backward()                                   # finite: no error
-        assert np.isfinite(x.grad.numpy()).all()
-        x.grad = None
-        bad = (h.sqrt()).sum()                         # sqrt(-3) = nan -> nan gradient
-        with pytest.raises(FloatingPointError, match=r"Pow backward .* \(nan\)") as info:
+def test_detect_anomaly_names_the_first_op_whose_forward_output_is_nan():
+    """As JAX's debug_nans: the op that turned finite inputs into NaN, with the user's line."""
+    x = Tensor([1.0, 4.0], requires_grad=True, dtype="float64")
+    with tg.detect_anomaly():
+        h = x * 3.0                                    # finite: no error
+        with pytest.raises(FloatingPointError, match=r"^log produced nan in its output of "
+                                                     r"shape \(2,\) from finite inputs") as info:
+            (x - 10).log()                             # log(-9) = nan
+    assert "(x - 10).log()" in str(info.value) and "test_numerics.py" in str(info.value)
+    nan_input = Tensor([np.nan, 1.0], requires_grad=True, dtype="float64")
+    with tg.detect_anomaly():
+        y = (nan_input * 2).sum()                      # NaN in, NaN out: the data, not the op
+    assert np.isnan(y.item()) and np.isfinite(h.numpy()).all()
+
+
+def test_detect_anomaly_names_the_backward_rule_that_made_a_non_finite_gradient():
+    x = Tensor([0.0, 4.0], requires_grad=True, dtype="float64")
+    with tg.detect_anomaly():
+        bad = x.sqrt().sum()                           # sqrt(0) = 0, but d sqrt/dx = inf there
+        with pytest.raises(FloatingPointError, match=r"Pow backward .* \(inf\)") as info:
             bad.backward()
-    assert "bad = (h.sqrt()).sum()" in str(info.value)
+    assert "bad = x.sqrt().sum()" in str(info.value)
 
 
 def test_detect_anomaly_is_off_by_default_and_restores_state():

@@ -339,18 +339,28 @@ def test_second_order_graph_draws_backward_as_forward_ops():
 
 
 # -------------------------------------------------------- graph life cycle --
-def test_freed_graph_raises_clear_error():
-    loss, _ = mlp_241()
+def test_draw_after_backward_shows_every_value_and_gradient():
+    """micrograd's workflow: loss.backward(); draw_dot(loss) -- values and gradients on every node."""
+    loss, p = mlp_241()
     loss.backward()
-    with pytest.raises(RuntimeError, match="retain_graph=True"):
-        draw_graph(loss)
+    fnodes, _ = parse(draw_graph(loss))                     # forward view: values
+    bnodes, _ = parse(draw_graph(loss, mode="backward"))    # backward view: gradients
+    for t in (p["W1"], p["b1"], p["W2"], p["b2"]):
+        assert node_by_title(fnodes, t.name) is not None
+        got = number_after(node_by_title(bnodes, t.name)["label"], "|grad|")
+        assert got == pytest.approx(float(np.linalg.norm(t.grad.numpy())), rel=2e-3), t.name
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        loss.backward()                                     # the graph was drawn, not retained
 
 
 def test_inplace_update_after_forward_is_flagged():
     loss, p = mlp_241()
     loss.backward(retain_graph=True)
     with tg.no_grad():
-        p["W1"] -= 0.1 * p["W1"].grad                     # an optimizer step
+        p["W1"] -= 0.1 * p["W1"].grad                     # no drawn gradient reads W1
+    draw_graph(loss, mode="backward")
+    with tg.no_grad():
+        p["W2"] -= 0.1 * p["W2"].grad                     # dL/da1 = dZ2 W2^T reads W2
     with pytest.raises(RuntimeError, match="before the optimizer step"):
         draw_graph(loss, mode="backward")
     label = node_by_title(parse(draw_graph(loss))[0], "dense_1.kernel")["label"]

@@ -16,6 +16,7 @@ Tensor([2., 4.], shape=(2,), dtype=float32)
 """
 from .random import manual_seed, get_rng
 from .tensor import Tensor, zeros_like, ones_like
+from . import methods  # noqa: F401 - gives Tensor its operators and math methods
 from .autograd import (Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        grad, detect_anomaly, is_anomaly_enabled, GradientAccumulationWarning)
 from .derived import cat, stack, where, maximum, minimum

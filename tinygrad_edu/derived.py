@@ -24,7 +24,10 @@ import numbers
 import numpy as np
 
 from . import ops
-from .autograd import _renamed, axis_message, broadcast_error, composite, kernel, tagged_error
+from .errors import axis_message, broadcast_error, tagged_error
+from .errors import renamed as _renamed
+from .function import kernel
+from .recording import composite
 from .tensor import Tensor, _raw
 
 __all__ = [

@@ -1,28 +1,33 @@
-"""Catching in-place changes that would make a pending backward silently wrong.
+"""In-place changes: the gradient uses the values the forward pass saw, or backward refuses.
 
-Backward rules read the values their op saw in the forward pass (``Mul``
-needs its inputs, ``Exp`` its output).  If one of those arrays is changed in
-place before ``backward()`` -- ``x += 1``, ``x[i] = v``, ``x.data = ...`` -- the
-gradient would be computed from the new values: a silent wrong answer.  As in
-PyTorch, every Tensor has a version counter (``_version``) that in-place
-operations bump; each recorded ``Function`` remembers its inputs' versions
-(``fn.versions``) and the engine compares them before running the rule
-(:func:`check_versions`).
+Backward rules read values their op saw in the forward pass (``Mul`` needs
+its inputs, ``Exp`` its output).  If one of them is changed in place before
+``backward()`` -- ``x += 1``, ``x[i] = v``, ``x.data = ...`` -- a rule would
+compute from the new values: a silent wrong answer.  Three pieces prevent it,
+and the engine reaches them in two places only (``engine.toposort`` calls
+:func:`rebase`, the rule runners call :func:`check`), and only for an op
+recorded before the last in-place write: a plain forward, backward, step
+loop never pays for any of this.
 
-A version counter belongs to one Tensor, but ``detach()``, ``reshape``,
-``transpose`` and basic indexing make *other* Tensors over the same memory.
-For those, in-place operations also log the bytes they wrote
-(:func:`note_write`), and the engine consults that log -- only for Functions
-recorded before some write, so a plain forward/backward/step loop never pays
-for it (:func:`check_writes`).
+1. **Rebasing.**  A *recorded* in-place op (``c += y`` while ``c`` requires
+   grad) keeps a snapshot of ``c`` as it was (``c._past``: the old value,
+   version and producer) and makes ``c`` the output of the new op.  Ops
+   recorded earlier still hold ``c``; :func:`rebase` points them back at the
+   snapshot, so their gradient flows to the value they saw -- as PyTorch's
+   edges point to the old ``grad_fn``.  micrograd's ``c += c + 1`` works.
+2. **Version counters.**  Every Tensor has ``_version``, bumped by each
+   in-place change; each recorded op remembers its inputs' versions
+   (``fn.versions``).  :func:`check` raises only when a changed value is one
+   that the rule reads for a gradient that is actually required
+   (``fn.needs_input_value(i)``; ``needs_output_value`` for the output).
+3. **Writes through views.**  ``detach()``, ``reshape``, ``transpose`` and
+   basic indexing share memory without sharing a version counter, so each
+   in-place change also logs the bytes it wrote (:func:`note_write`), and
+   :func:`check` compares the values a rule reads against that log.
 
-The last piece watches ``.grad``: adding a new gradient to one that was
-computed before its parameter was updated in place (``optimizer.step()``
-without ``zero_grad()``) mixes gradients of two different parameter values and
-warns with :class:`GradientAccumulationWarning`.
-
-None of this is needed to *understand* reverse mode (``autograd.py``); it is
-what makes the in-place conveniences safe.
+Last, ``.grad``: adding a new gradient to one computed before its parameter
+was updated in place (``optimizer.step()`` without ``zero_grad()``) warns
+with :class:`GradientAccumulationWarning`.
 """
 from __future__ import annotations
 
@@ -31,46 +36,12 @@ import warnings
 
 import numpy as np
 
-__all__ = ["check", "check_versions", "note_write", "check_writes", "GradientAccumulationWarning",
+from . import recording
+
+__all__ = ["note_write", "rebase", "check", "GradientAccumulationWarning",
            "stamp_grad", "grad_is_stale", "warn_stale_grad"]
 
-
-# ------------------------------------------------------------ version counters --
-# Every change of a ``_version`` is followed by ``note_write``, which bumps
-# ``_writes``.  So a Function whose ``epoch`` (``_writes`` when it was recorded)
-# is still current has nothing to check: the engine calls ``check`` only when
-# ``fn.epoch != _writes``, and a plain forward/backward loop never pays for it.
-def check(fn, out):
-    """Raise if a value that ``fn``'s backward needs was changed in place after the forward."""
-    if fn.needs_input_values:
-        check_versions(fn, out)
-    check_writes(fn, out)
-
-
-def check_versions(fn, out):
-    """Fast check: did an input or the output of ``fn`` change version since the forward?"""
-    for i, (x, v) in enumerate(zip(fn.inputs, fn.versions)):
-        if x._version != v:
-            raise RuntimeError(
-                f"{type(fn).__name__} backward: input {i} of shape {x.shape} was modified in place "
-                f"(version {v} -> {x._version}) after it was used in the forward pass, so its "
-                f"gradient would be wrong. Use an out-of-place op (x = x + y instead of x += y) "
-                f"or modify it only after backward().")
-    if out._version != fn.out_version:
-        raise RuntimeError(
-            f"{type(fn).__name__} backward: its output of shape {out.shape} was modified in place "
-            f"after the forward pass, so the gradient would be wrong. Use an out-of-place op.")
-
-
-# ------------------------------------------------------------ in-place writes --
-# Tensor's in-place operations (``+=``, ``x[i] = v``, ``x.data = ...``) call
-# ``note_write``: it bumps ``_writes`` and logs which bytes were written.  A
-# Function remembers ``_writes`` when it is recorded (``fn.epoch``); backward
-# looks at the log only for Functions recorded before a write -- the slow path,
-# never taken in a plain forward/backward/step loop.  The log catches a write
-# through an *alias*: ``detach()``, ``reshape``, ``transpose``, basic indexing
-# share memory with their input without sharing its version counter.
-_writes = 0
+last_write = -1    # the recording clock's reading at the last in-place write
 _write_log = collections.deque(maxlen=1024)  # (stamp, id(tensor), lo, hi) byte ranges
 _byte_bounds = np.lib.array_utils.byte_bounds
 
@@ -78,51 +49,77 @@ _byte_bounds = np.lib.array_utils.byte_bounds
 def note_write(tensor, region=None):
     """Record an in-place change of ``tensor`` (``region``: the array view written, if any).
 
-    Call it after every change of ``tensor._version`` (see ``check``).
+    Call it after every change of ``tensor._version``.
     """
-    global _writes
-    _writes += 1
+    global last_write
+    last_write = next(recording.clock)
     if region is not None and region.size:
         lo, hi = _byte_bounds(region)
-        _write_log.append((_writes, id(tensor), lo, hi))
+        _write_log.append((last_write, id(tensor), lo, hi))
 
 
-def check_writes(fn, out):
-    """Slow path of the version check, for Functions recorded before an in-place write."""
-    reads = fn.needs_input_values
+def changed_since(fn) -> bool:
+    """Was anything changed in place after ``fn`` was recorded?"""
+    return fn.serial < last_write
+
+
+# ------------------------------------------------------------------- rebasing --
+def rebase(fn):
+    """Point ``fn`` at the snapshots of inputs that a recorded in-place op changed since.
+
+    ``fn.inputs[i]`` was at version ``fn.versions[i]`` when ``fn`` was
+    recorded; if it is at a later one now, the snapshot it kept of that
+    version (``x._past``, a chain) is what ``fn`` really used.
+    """
+    inputs = list(fn.inputs)
+    for i, (x, v) in enumerate(zip(inputs, fn.versions)):
+        while x._version != v and getattr(x, "_past", None) is not None:
+            x = x._past
+        inputs[i] = x if x._version == v else inputs[i]
+    fn.inputs = tuple(inputs)
+
+
+# ------------------------------------------------------------------ the check --
+def check(fn, out):
+    """Raise if a value that ``fn``'s rule reads, for a required gradient, changed in place."""
     for i, (x, v) in enumerate(zip(fn.inputs, fn.versions)):
-        if x._version != v and not reads and x._ctx is not None and x._ctx.out_version > v:
+        if x._version != v and fn.needs_input_value(i):
             raise RuntimeError(
-                f"{type(fn).__name__} backward: input {i} of shape {x.shape} was changed by a "
-                f"recorded in-place op (+=, -=, *=, /=) after it was used here, so the graph no "
-                f"longer leads back to the value this op saw. Use an out-of-place op "
-                f"(x = x * 2 instead of x *= 2).")
-    if fn.needs_output_value and out._version != fn.out_version:
+                f"{type(fn).__name__} backward: input {i} of shape {x.shape} was modified in place "
+                f"(version {v} -> {x._version}) after it was used in the forward pass, so its "
+                f"gradient would be wrong. Use an out-of-place op (x = x + y instead of x += y) "
+                f"or modify it only after backward().")
+    if fn.needs_output_value and out._version != getattr(fn, "out_version", 0):
         raise RuntimeError(
             f"{type(fn).__name__} backward: its output of shape {out.shape} was modified in place "
             f"after the forward pass, and this op's derivative is computed from it, so the "
             f"gradient would be wrong. Use an out-of-place op.")
-    saved = [(f"input {i}", x) for i, x in enumerate(fn.inputs)] if reads else []
-    if reads or fn.needs_output_value:
-        saved.append(("its output", out))
-    if not saved or not _write_log or _write_log[-1][0] <= fn.epoch:
-        return
-    if _write_log[0][0] > fn.epoch + 1 and len(_write_log) == _write_log.maxlen:
-        return  # the log forgot writes this old; nothing more can be said
-    for what, x in saved:
-        if not x._data.size:
-            continue
-        lo, hi = _byte_bounds(x._data)
-        for stamp, owner, wlo, whi in reversed(_write_log):
-            if stamp <= fn.epoch:
-                break
-            if owner != id(x) and wlo < hi and lo < whi:
-                raise RuntimeError(
-                    f"{type(fn).__name__} backward: {what} (shape {x.shape}) shares memory with "
-                    f"a tensor that was modified in place after the forward pass -- a view made "
-                    f"by detach(), reshape, transpose or indexing, or the tensor it views -- so "
-                    f"the gradient would be wrong. Modify a copy instead (Tensor(x) copies), or "
-                    f"modify it only after backward().")
+    read = [(f"input {i}", x) for i, x in enumerate(fn.inputs) if fn.needs_input_value(i)]
+    if fn.needs_output_value:
+        read.append(("its output", out))
+    for what, x in read:
+        if _written_through_a_view(x, fn.serial):
+            raise RuntimeError(
+                f"{type(fn).__name__} backward: {what} (shape {x.shape}) shares memory with "
+                f"a tensor that was modified in place after the forward pass -- a view made "
+                f"by detach(), reshape, transpose or indexing, or the tensor it views -- so "
+                f"the gradient would be wrong. Modify a copy instead (Tensor(x) copies), or "
+                f"modify it only after backward().")
+
+
+def _written_through_a_view(x, since):
+    """Did a write to another tensor after ``since`` touch ``x``'s bytes?"""
+    if not x._data.size or not _write_log or _write_log[-1][0] <= since:
+        return False
+    if _write_log[0][0] > since and len(_write_log) == _write_log.maxlen:
+        return False  # the log forgot writes this old; nothing more can be said
+    lo, hi = _byte_bounds(x._data)
+    for stamp, owner, wlo, whi in reversed(_write_log):
+        if stamp <= since:
+            return False
+        if owner != id(x) and wlo < hi and lo < whi:
+            return True
+    return False
 
 
 # ------------------------------------------------------------ stale gradients --
@@ -148,4 +145,4 @@ def warn_stale_grad(t):
         f"backward: adding to the gradient of a tensor of shape {t.shape}{label} that was updated "
         f"in place (e.g. by optimizer.step()) since that gradient was computed, so .grad now "
         f"mixes gradients of old and new values. Call optimizer.zero_grad() before each "
-        f"backward() (or after each step).", GradientAccumulationWarning, stacklevel=6)
+        f"backward() (or after each step).", GradientAccumulationWarning, stacklevel=5)

@@ -55,7 +55,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd, inplace
+from . import engine, inplace, recording
+from .tensor import Tensor
 
 __all__ = ["jit", "Jit", "JitError"]
 
@@ -75,8 +76,14 @@ def _is_static(value):
     return isinstance(value, _SCALARS) or (isinstance(value, type) and issubclass(value, np.generic))
 
 
-class Trace:
-    """What one call did: primitive ops and kernels over numbered slots of arrays."""
+class Trace(recording.Watcher):
+    """What one call did: primitive ops and kernels over numbered slots of arrays.
+
+    It watches the call (see ``recording.Watcher``): every primitive, kernel
+    and constant is reported to it, backward rules included.
+    """
+
+    traces_backward = True  # the backward's rules run on Tensors, so their ops are seen
 
     def __init__(self, args):
         self.slot_of = {}      # id(array) -> slot, for arrays made while tracing
@@ -89,7 +96,7 @@ class Trace:
         self.effects = []      # (tensor, slot): gradients accumulated into tensor.grad
         self.impure = None     # the first reason this call cannot be replayed
         self.args = [self._new(a._data) for a in args]
-        self.writes = inplace._writes
+        self.writes = inplace.last_write
 
     def _new(self, array):
         s, self.n = self.n, self.n + 1
@@ -101,7 +108,21 @@ class Trace:
         if self.impure is None:
             self.impure = why
 
-    # -- what autograd and tensor.py report while tracing --
+    # -- what the ops, the engine and tensor.py report while tracing --
+    def reads(self, what):
+        self.refuse(f"it reads tensor values into Python ({what}), so what it does may depend "
+                    f"on them")
+
+    def backward(self, kind):
+        if kind != "backward":
+            self.refuse("it differentiates with create_graph=True or grad(); only backward() "
+                        "can be replayed")
+
+    def gradient(self, tensor, grad):
+        if tensor._ctx is not None:
+            self.refuse("it keeps the gradient of an intermediate (retain_grad)")
+        self.effects.append((tensor, self.tensor_ref(grad)))
+
     def constant(self, tensor, value):
         """``tensor`` was made from ``value``: a Python number is static; a traced array is a kernel."""
         if _is_static(value):
@@ -126,7 +147,7 @@ class Trace:
                 self.refuse(f"an array of shape {v.shape} that was not computed by tinygrad_edu "
                             f"ops is used inside the function")
             return s
-        if isinstance(v, autograd._tensor_type):
+        if isinstance(v, Tensor):
             return self.tensor_ref(v)
         return None
 
@@ -156,9 +177,6 @@ class Trace:
 
     def kernel(self, f, args, kwargs, out):
         self._record(f, args, kwargs, out, getattr(f, "__name__", repr(f)))
-
-    def effect(self, tensor, grad):
-        self.effects.append((tensor, self.tensor_ref(grad)))
 
     # -- comparing two traces --
     def signature(self):
@@ -229,9 +247,8 @@ class Program:
                 r = call(*[vals[i] for i in ins])
             vals[out] = r if type(r) is np.ndarray else np.asarray(r)
         for t, s in self.effects:
-            autograd._accumulate(t, vals[s], False)
-        make = autograd._make_tensor
-        return self.outputs(lambda s: make(vals[s], False, None))
+            engine.accumulate(t, vals[s])
+        return self.outputs(lambda s: Tensor._make(vals[s], False, None))
 
 
 class Jit:
@@ -252,17 +269,16 @@ class Jit:
     def __call__(self, *args):
         if self.refused is not None:
             return self.fn(*args)
-        Tensor = autograd._tensor_type
         for i, a in enumerate(args):
             if not isinstance(a, Tensor):
                 raise TypeError(f"jit: argument {i} is a {type(a).__name__}; a jitted function "
                                 f"takes Tensors (make constants Tensors outside, or close over them)")
-        key = (tuple((a._data.shape, a._data.dtype) for a in args), autograd._grad_enabled)
+        key = (tuple((a._data.shape, a._data.dtype) for a in args), recording.grad_enabled)
         known = self.programs.get(key)
         if isinstance(known, Program) and known.matches():
             self.replays += 1
             return known.run(args)
-        if autograd._tape is not None:
+        if any(isinstance(w, Trace) for w in recording.watchers):
             return self._refuse("a jitted function cannot call another jitted function",
                                 lambda: self.fn(*args))
         trace, result, outputs = self._trace(args)
@@ -299,20 +315,15 @@ class Jit:
 
     def _trace(self, args):
         """Run ``fn`` while recording it; returns the Trace (``impure`` set if it cannot replay)."""
-        trace = Trace(args)
-        autograd._tape = trace
-        try:
+        with recording.watch(Trace(args)) as trace:
             result = self.fn(*args)
-        finally:
-            autograd._tape = None
-        if inplace._writes != trace.writes:
+        if inplace.last_write != trace.writes:
             trace.refuse("something was changed in place (+=, x[i] = v, x.data = ..., or an "
                          "optimizer step); do that outside the jitted function")
         return trace, result, self._outputs(trace, result)
 
     def _outputs(self, trace, result):
         """A function rebuilding the result's structure from slot values."""
-        Tensor = autograd._tensor_type
         if result is None:
             return lambda get: None
         if isinstance(result, Tensor):

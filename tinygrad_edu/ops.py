@@ -1,6 +1,6 @@
 """Primitive operations: the only places in tinygrad_edu that know a derivative.
 
-Each primitive is a :class:`~tinygrad_edu.autograd.Function` with a NumPy
+Each primitive is a :class:`~tinygrad_edu.function.Function` with a NumPy
 ``forward`` and a ``backward`` rule that also runs on Tensors (so a backward
 pass can itself be a graph, and higher derivatives come for free).
 Everything else -- neg, mean, var, sqrt, relu, sigmoid, softmax, the losses,
@@ -25,12 +25,18 @@ the contributions of every use.
 
 Why ``Tanh`` is primitive: built from ``exp`` it would lose precision near 0
 (``1 - e^{-2x}`` cancels), and the article uses it as a basic activation.
+
+The forwards call NumPy, and ``kernels.py`` where a faster way to compute
+the same thing exists (a bias gradient's row sum, ReLU's where); the rules
+here stay the math.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .autograd import Function, broadcast_error, kernel
+from . import kernels
+from .errors import broadcast_error
+from .function import Function, kernel
 from .tensor import Tensor
 
 __all__ = ["run", "sum_to", "expand", "constant", "Primitive",
@@ -59,16 +65,10 @@ def constant(value, like):
 
 
 def expand(x, shape):
-    """``x`` broadcast to ``shape``: an ``Expand`` op on a Tensor; on an array, a
-    read-only view -- or, when the result is small, a filled copy, which is 8x
-    cheaper than building the view (np.broadcast_to is Python code)."""
+    """``x`` broadcast to ``shape``: an ``Expand`` op on a Tensor, ``np.broadcast_to`` on an array."""
     if isinstance(x, Tensor):
         return Expand.apply(x, shape=shape)
-    if x.ndim == 0 and len(shape) <= 2 and (len(shape) < 2 or shape[0] * shape[1] <= 4096):
-        out = np.empty(shape, dtype=x.dtype)
-        out.fill(x)
-        return out
-    return np.broadcast_to(x, shape)
+    return kernels.broadcast_to(x, shape)
 
 
 def sum_to(x, shape):
@@ -84,18 +84,15 @@ def sum_to(x, shape):
     Tensor([[2., 2., 2.]], shape=(1, 3), dtype=float32)
     """
     xshape = x.shape
-    if xshape == shape:  # the common case in backward rules: nothing to sum
-        return x
     shape = tuple(shape)
-    if xshape == shape:
+    if xshape == shape:  # nothing was broadcast
         return x
     lead = len(xshape) - len(shape)
     if lead > 0 and xshape[lead:] == shape:
-        # Only leading axes were added (a bias broadcast over the batch): one
-        # Sum without keepdims has the right shape already, no Reshape needed.
+        # Only leading axes were added (a bias broadcast over the batch): sum them away.
         return run(Sum, x, axis=0 if lead == 1 else tuple(range(lead)))
-    # Otherwise some axes of size 1 were stretched too: sum them keeping them
-    # (as size 1), sum the added leading axes away, and reshape to ``shape``.
+    # Some axes of size 1 were stretched too: sum them keeping them (as size 1),
+    # sum the added leading axes away, and reshape to ``shape``.
     kept = tuple(i + lead for i, n in enumerate(shape) if n == 1 and xshape[i + lead] != 1)
     axes = tuple(range(lead)) + kept
     out = run(Sum, x, axis=axes, keepdims=True) if axes else x
@@ -157,6 +154,9 @@ class Mul(_Broadcasting):
     """a * b.   d/da = b, d/db = a."""
     __slots__ = ()
 
+    def needs_input_value(self, i):
+        return self.inputs[1 - i]._requires_grad   # a's value is read for b's gradient only
+
     def forward(self, a, b):
         return a * b
 
@@ -174,6 +174,9 @@ class Div(_Broadcasting):
     """
     __slots__ = ()
     needs_output_value = True
+
+    def needs_input_value(self, i):
+        return i == 1                              # the rule reads b (and out), never a
 
     def forward(self, a, b):
         return a / b
@@ -272,37 +275,13 @@ class Where(_Broadcasting):
 
     def forward(self, a, b, cond):
         self.cond = cond
-        if cond.size >= 512 and cond.dtype == bool:  # ReLU and its backward: where(c, x, 0)
-            if b.ndim == 0 and a.shape == cond.shape and _is_zero_of(b, a.dtype):
-                return _where_zero(cond, a)
-            if a.ndim == 0 and b.shape == cond.shape and _is_zero_of(a, b.dtype):
-                return _where_zero(~cond, b)
-        return np.where(cond, a, b)
+        return kernels.where(cond, a, b)
 
     def backward(self, grad, out):
         a, b = self.inputs
         zero, cond = constant(0, grad), self.cond
         return (sum_to(run(Where, grad, zero, cond=cond), a.shape) if a._requires_grad else None,
                 sum_to(run(Where, zero, grad, cond=cond), b.shape) if b._requires_grad else None)
-
-
-def _is_zero_of(s, dtype):
-    """Is the 0-d array ``s`` a +0.0 of float ``dtype`` (all its bits zero)?"""
-    return s.dtype == dtype and dtype.kind == "f" and not s.view(f"u{dtype.itemsize}")
-
-
-def _where_zero(cond, x):
-    """``np.where(cond, x, 0)`` for a float array ``x`` of cond's shape, without branches.
-
-    np.where picks element by element with a branch; on a random mask (a
-    ReLU's) the CPU mispredicts half of those branches, which makes it up to
-    10x slower than a multiply on large arrays.  Here the choice is arithmetic
-    instead: the bits of x, read as integers, times 1 or 0.  +0.0 is all zero
-    bits, so the result is the same, bit for bit (NaNs, infinities and signed
-    zeros included -- which a float ``x * cond`` would get wrong).
-    """
-    ints = f"i{x.dtype.itemsize}"
-    return (x.view(ints) * cond).view(x.dtype)
 
 
 # ------------------------------------------------------------------- matmul ----
@@ -315,14 +294,15 @@ class MatMul(Primitive):
     """
     __slots__ = ()
 
+    def needs_input_value(self, i):
+        return self.inputs[1 - i]._requires_grad   # as for Mul
+
     def forward(self, a, b):
         return a @ b
 
     def backward(self, grad, out):
         a, b = self.saved(grad)
         need_a, need_b = self.needs_input_grad
-        # run(MatMul, ...), not ``@``: the operands are >= 2-D here, so
-        # Tensor.matmul's 1-D special cases and checks would only cost time.
         return (sum_to(run(MatMul, grad, b.mT), a.shape) if need_a else None,
                 sum_to(run(MatMul, a.mT, grad), b.shape) if need_b else None)
 
@@ -358,34 +338,13 @@ class Sum(Primitive):
 
     def forward(self, x, axis=None, keepdims=False):
         self.axis = axis
-        if axis == 0 and x.ndim == 2 and not keepdims and x.dtype in _BLAS_FLOATS:
-            return _sum_rows(x)
-        # What x.sum() runs, minus two layers of Python dispatch (~1 us on small arrays).
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+        return kernels.sum(x, axis=axis, keepdims=keepdims)
 
     def backward(self, grad, out):
         (x,) = self.inputs
         if grad.ndim and grad.ndim != x.ndim:  # put the summed axes back (as size 1)
             grad = grad.reshape(_keepdims_shape(x.shape, self.axis))
         return expand(grad, x.shape)             # (a 0-d total broadcasts as it is)
-
-
-_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _sum_rows(x):
-    """``x.sum(axis=0)`` of a matrix, as the product ``ones @ x``.
-
-    This is every bias gradient (dL/db sums dL/dZ over the batch).  NumPy's
-    reduction down the rows of a narrow matrix is slow -- 14 us for a
-    1000 x 6 float32 array, against 2 us for the same sum as a BLAS
-    matrix-vector product; 690 us against 335 us at 4096 x 1024 -- and the
-    BLAS sum is as accurate (it accumulates in blocks too).  Only the rounding
-    order differs.
-    """
-    ones = np.empty(x.shape[0], dtype=x.dtype)
-    ones.fill(1)                      # (np.ones is a Python function: 2x slower here)
-    return ones @ x
 
 
 class Max(Primitive):
@@ -434,8 +393,7 @@ class Transpose(Primitive):
         return x.transpose(self.axes)
 
     def backward(self, grad, out):
-        # The inverse permutation (what np.argsort(axes) gives), in plain Python:
-        # for tiny tuples that is several times cheaper than a NumPy call.
+        # The inverse permutation: axis k goes back to where it came from.
         inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
         return run(Transpose, grad, axes=inverse)
 

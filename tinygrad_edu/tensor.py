@@ -1,11 +1,13 @@
 """The ``Tensor``: a NumPy array that remembers how it was computed.
 
 A Tensor holds ``data`` (an ``np.ndarray``), ``grad`` (a Tensor or None),
-``requires_grad``, and ``_ctx``: the :class:`~tinygrad_edu.autograd.Function`
-that produced it (None for a leaf).  Operators and methods here only convert
-arguments and dispatch: primitive ops live in ``ops.py`` (each with its
-derivative rule), compositions of them in ``derived.py``, and the chain rule
-in ``autograd.py``.
+``requires_grad``, and ``_ctx``: the :class:`~tinygrad_edu.function.Function`
+that produced it (None for a leaf).  This module is the data and the graph
+node: making tensors, reading them, and ``backward()`` (the chain rule lives
+in ``engine.py``).  The math comes from the layers above: primitive ops in
+``ops.py`` (each with its derivative rule), compositions of them in
+``derived.py``, and ``methods.py`` gives Tensor its operators (``+``, ``*``,
+``@``, ``x[i]``, ``+=``) and math methods (``x.relu()``) from those two.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import operator
 
 import numpy as np
 
-from . import autograd, inplace
+from . import engine, inplace, recording
 from .random import get_rng
 
 __all__ = ["Tensor", "zeros_like", "ones_like"]
@@ -63,7 +65,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_version", "_retain_grad",
-                 "_grad_version", "__weakref__")
+                 "_grad_version", "_past", "__weakref__")
     # Make NumPy hand ``ndarray <op> Tensor`` to our reflected operators.
     __array_ufunc__ = None
 
@@ -120,8 +122,8 @@ class Tensor:
     def _constant(value, dtype):
         """A constant (no grad) of ``dtype`` made from ``value`` (a number or an array)."""
         t = Tensor._make(np.asarray(value, dtype=dtype), False, None)
-        if autograd._tape is not None:  # jit is tracing: where does this value come from?
-            autograd._tape.constant(t, value)
+        for w in recording.watchers:  # (jit: where does this value come from?)
+            w.constant(t, value)
         return t
 
     def _lift(self, other):
@@ -137,8 +139,8 @@ class Tensor:
             # cost more than the rest of a small op.  ``_constant`` spelled out:
             # one call less is ~45 ns on every op with a number operand.
             t = Tensor._make(np.asarray(other, dtype=dtype), False, None)
-            if autograd._tape is not None:
-                autograd._tape.constant(t, other)
+            for w in recording.watchers:
+                w.constant(t, other)
             return t
         if isinstance(other, Tensor):
             return other
@@ -222,21 +224,6 @@ class Tensor:
         """All axes reversed, as NumPy's ``.T``."""
         return self.transpose()
 
-    @property
-    def mT(self) -> "Tensor":
-        """The last two axes swapped (a batch of matrices transposed)."""
-        # A valid permutation by construction, so transpose()'s argument checks
-        # are skipped (MatMul's rule uses mT on every recorded backward).
-        if self._data.ndim == 2:
-            return _ops.Transpose.apply(self, axes=(1, 0))
-        axes = list(range(self.ndim))
-        try:
-            axes[-2], axes[-1] = axes[-1], axes[-2]
-        except IndexError:
-            raise ValueError(f"mT: needs at least 2 axes (a matrix or a batch of them), got "
-                             f"shape {self.shape}") from None
-        return _ops.Transpose.apply(self, axes=tuple(axes))
-
     def numpy(self) -> np.ndarray:
         """The data as an ``np.ndarray`` (shared, not copied)."""
         _reads_data("numpy()")
@@ -287,7 +274,7 @@ class Tensor:
         >>> w.grad
         Tensor([[3., 4.]], shape=(1, 2), dtype=float32)
         """
-        autograd.backward(self, gradient, retain_graph, create_graph)
+        engine.backward(self, gradient, retain_graph, create_graph)
 
     def zero_grad(self):
         self.grad = None
@@ -391,222 +378,11 @@ class Tensor:
         return Tensor(np.ones(np.shape(_raw(t)), dtype=dtype or _dtype_of(t)),
                       requires_grad=requires_grad)
 
-    # ------------------------------------------------------------- operators --
-    # (``type(other) is Tensor`` first: it saves a call on the hot path.)
-    def __add__(self, other):
-        return _ops.Add.apply(self, other if type(other) is Tensor else self._lift(other))
-
-    def __radd__(self, other):
-        return _ops.Add.apply(self._lift(other), self)
-
-    def __sub__(self, other):
-        return _ops.Sub.apply(self, other if type(other) is Tensor else self._lift(other))
-
-    def __rsub__(self, other):
-        return _ops.Sub.apply(self._lift(other), self)
-
-    def __mul__(self, other):
-        return _ops.Mul.apply(self, other if type(other) is Tensor else self._lift(other))
-
-    def __rmul__(self, other):
-        return _ops.Mul.apply(self._lift(other), self)
-
-    def __truediv__(self, other):
-        return _ops.Div.apply(self, other if type(other) is Tensor else self._lift(other))
-
-    def __rtruediv__(self, other):
-        return _ops.Div.apply(self._lift(other), self)
-
-    def __pow__(self, exponent):
-        return _derived.pow(self, exponent)
-
-    def __rpow__(self, base):
-        return _derived.pow(self._lift(base), self)
-
-    def __matmul__(self, other):
-        return _derived.matmul(self, other if type(other) is Tensor else self._lift(other))
-
-    def __rmatmul__(self, other):
-        return _derived.matmul(self._lift(other), self)
-
-    def __neg__(self):
-        return _derived.neg(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _derived.abs(self)
-
-    # comparisons give bool tensors outside the graph
-    def _compare(self, other, op):
-        try:
-            return Tensor._make(autograd.kernel(op, self._data, _raw(other)), False, None)
-        except ValueError:
-            raise ValueError(autograd.broadcast_error(
-                f"comparison {op.__name__}", self.shape, np.shape(other))) from None
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    # ``==`` is elementwise, yet a Tensor stays usable as a dict key or in a set:
-    # it hashes by identity, as in PyTorch (the engine keys its tables by tensor).
-    __hash__ = object.__hash__
-
-    def __getitem__(self, index):
-        return _ops.GetItem.apply(self, index=_index_arg(index))
-
-    # ------------------------------------------------------ in-place updates --
-    # ``x += y`` changes x's array in place (as in NumPy).  When x is part of a
-    # recorded graph, the old value may still be needed by a pending backward:
-    # the version counter (checked in autograd.run_backward) catches that.
-    def _inplace(self, other, op):
-        other = self._lift(other)
-        if autograd._grad_enabled and (self._requires_grad or other._requires_grad):
-            if self._requires_grad and self._ctx is None:
-                raise RuntimeError(
-                    f"{_INPLACE[op.__name__]}: a leaf tensor that requires grad (shape {self.shape}) "
-                    f"cannot be modified in place while recording, because its gradient is computed "
-                    f"from it. Use 'with no_grad():' for parameter updates (as optimizers do), or an "
-                    f"out-of-place op 'x = x + y'.")
-            old = Tensor._make(self._data.copy(), self._requires_grad, self._ctx)
-            old._version = self._version  # ``old`` stands for self as its producer left it
-            new = op(old, other)
-            self._store(new, op)
-            self._ctx, self._requires_grad = new._ctx, True
-            new._ctx.out_version = self._version + 1  # self *is* that op's output now
-        else:
-            self._store(op(self.detach(), other), op)
-        self._version += 1
-        inplace.note_write(self, self._data)  # views of this memory are changed too
-        return self
-
-    def _store(self, new, op):
-        """Write ``new`` into this tensor's array, with NumPy's in-place casting rules."""
-        if new.shape != self.shape:
-            raise ValueError(f"{_INPLACE[op.__name__]}: the result has shape {new.shape} but the "
-                             f"tensor has shape {self.shape}; in-place ops cannot change the shape.")
-        try:
-            np.copyto(self._data, new._data, casting="same_kind")
-        except TypeError:
-            raise TypeError(f"{_INPLACE[op.__name__]}: cannot store a {new.dtype} result in a "
-                            f"{self.dtype} tensor; use an out-of-place op (x = x + y) or convert "
-                            f"first (x.float()).") from None
-        except ValueError:  # not writeable
-            raise ValueError(f"{_INPLACE[op.__name__]}: {_READ_ONLY}") from None
-
-    def __iadd__(self, other):
-        return self._inplace(other, Tensor.__add__)
-
-    def __isub__(self, other):
-        return self._inplace(other, Tensor.__sub__)
-
-    def __imul__(self, other):
-        return self._inplace(other, Tensor.__mul__)
-
-    def __itruediv__(self, other):
-        return self._inplace(other, Tensor.__truediv__)
-
-    def __setitem__(self, index, value):
-        """``x[index] = value`` in place; counts as an in-place change of x.
-
-        While recording, when ``x`` or ``value`` requires grad, the assignment
-        is recorded as ``where(mask, value placed at index, old x)``: the
-        gradient reaches ``value`` from the assigned elements and the old ``x``
-        from the others (see ``_setitem_recorded``).
-        """
-        if autograd._grad_enabled and self._data.dtype.kind == "f" and (
-                self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
-            return self._setitem_recorded(_index_arg(index), value)
-        index = _index_arg(index)
-        try:
-            self._data[index] = _raw(value)
-        except (ValueError, IndexError, TypeError, OverflowError) as e:
-            why = _READ_ONLY if not self._data.flags.writeable else e
-            if isinstance(e, OverflowError):
-                raise OverflowError(f"setitem (x[index] = value): {e} (tensor dtype "
-                                    f"{self.dtype})") from None
-            raise autograd.tagged_error(e, f"setitem (x[index] = value): {why} (tensor shape "
-                                        f"{self.shape}, value shape {np.shape(_raw(value))})",
-                                        "setitem") from None
-        self._version += 1
-        try:  # a view for basic indices: only those bytes changed
-            region = self._data[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
-        except IndexError:
-            region = self._data
-        inplace.note_write(self, self._data if region.base is None else region)
-
-
-    def _setitem_recorded(self, index, value):
-        """``x[index] = value`` as a recorded op, rewiring ``x`` like ``x += y`` does."""
-        where = "setitem (x[index] = value)"
-        if self._requires_grad and self._ctx is None:
-            raise RuntimeError(
-                f"{where}: a leaf tensor that requires grad (shape {self.shape}) cannot be "
-                f"modified in place while recording, because its gradient is computed from it. "
-                f"Assign inside 'with no_grad():', or build a new tensor, e.g. "
-                f"x2 = tinygrad_edu.where(mask, value, x).")
-        value = self._lift(value)
-        mask = np.zeros(self.shape, dtype=bool)
-        try:
-            mask[index] = True
-            selected = np.shape(self._data[index])
-        except (IndexError, ValueError, TypeError) as e:
-            raise autograd.tagged_error(e, f"{where}: {e} (tensor shape {self.shape})",
-                                        "setitem") from None
-        if np.count_nonzero(mask) != int(np.prod(selected)):
-            raise ValueError(f"{where}: the index selects some elements more than once; which "
-                             f"assigned value wins is not differentiable. Use unique indices.")
-        v = value if value.dtype == self.dtype else value.astype(self.dtype)
-        if v.shape != selected:
-            extra = v.ndim - len(selected)  # NumPy drops leading axes of size 1 here
-            try:
-                if extra > 0 and all(n == 1 for n in v.shape[:extra]):
-                    v = v.reshape(v.shape[extra:])
-                v = v.expand(selected)
-            except ValueError:
-                raise ValueError(f"{where}: cannot broadcast a value of shape {value.shape} to "
-                                 f"the selected shape {selected} (tensor shape "
-                                 f"{self.shape})") from None
-        if not self._data.flags.writeable:
-            raise ValueError(f"{where}: {_READ_ONLY}")
-        old = Tensor._make(self._data.copy(), self._requires_grad, self._ctx)
-        old._version = self._version  # ``old`` stands for self as its producer left it
-        placed = _ops.ScatterAdd.apply(v, index=index, shape=self.shape)
-        new = _ops.Where.apply(placed, old, cond=mask)
-        np.copyto(self._data, new._data)
-        self._ctx, self._requires_grad = new._ctx, True
-        new._ctx.out_version = self._version + 1  # self *is* that op's output now
-        self._version += 1
-        inplace.note_write(self, self._data)
-
-
-_READ_ONLY = ("this tensor's data is read-only (a broadcast made by expand/broadcast_to shares "
-              "one value among many elements); copy it first with Tensor(x)")
-_INPLACE = {"__add__": "in-place add (x += y)", "__sub__": "in-place sub (x -= y)",
-            "__mul__": "in-place mul (x *= y)", "__truediv__": "in-place div (x /= y)"}
-
 
 def _reads_data(what):
-    """Python reading a tensor's values: a jitted function cannot do that (see jit.py)."""
-    if autograd._tape is not None:
-        autograd._tape.refuse(f"it reads tensor values into Python ({what}), so what it does "
-                              f"may depend on them")
+    """Python reads a tensor's values: watchers are told (a jitted function cannot do that)."""
+    for w in recording.watchers:
+        w.reads(what)
 
 
 def _short(x):
@@ -636,10 +412,3 @@ def _index_arg(index):
 zeros_like = Tensor.zeros_like
 ones_like = Tensor.ones_like
 
-# ops.py and derived.py build on Tensor, so they are imported after it exists.
-autograd._make_tensor = Tensor._make
-autograd._tensor_type = Tensor
-from . import ops as _ops  # noqa: E402
-from . import derived as _derived  # noqa: E402
-
-_derived.install_methods(Tensor)

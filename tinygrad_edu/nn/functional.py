@@ -16,7 +16,8 @@ import builtins
 import numpy as np
 
 from .. import derived as D
-from ..autograd import composite, kernel
+from ..function import kernel
+from ..recording import composite
 from ..tensor import Tensor
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",

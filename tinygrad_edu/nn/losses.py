@@ -7,7 +7,7 @@ A loss is called as ``loss(y_pred, y_true)`` -- the order of
 from __future__ import annotations
 
 from .. import derived as D
-from ..autograd import composite
+from ..recording import composite
 from . import functional as F
 
 __all__ = ["mean_absolute_error", "sparse_categorical_crossentropy", "LOSSES", "get"]

@@ -235,7 +235,7 @@ class _Trace:
                     continue
                 if fn.needs_input_values:
                     try:
-                        inplace.check_versions(fn, t)
+                        inplace.check(fn, t)
                     except RuntimeError as e:
                         raise RuntimeError(
                             f"draw_graph(mode='backward'): {e} Draw the backward graph before the "

@@ -1,0 +1,191 @@
+"""``Function``: one recorded op, a node of the graph.
+
+``Function.apply`` is what every op goes through.  It runs the op's NumPy
+``forward`` on the input arrays and, when the op must be recorded (grad mode
+on, a float result, some input requiring grad), remembers on a fresh
+``Function`` what its derivative rule will need:
+
+- ``inputs``: the input Tensors (their values, and the edges of the graph);
+- ``versions``: their version counters, to catch in-place changes (``inplace.py``);
+- ``serial``: when it was recorded (``recording.clock``), which orders the graph;
+- ``scope``: the modules and derived ops it ran inside, for drawings;
+- ``freed``: set once a backward without ``retain_graph`` has run through it.
+
+The output Tensor points at the Function (``out._ctx``); nothing points back
+from a Function to its output, so a graph has no reference cycles and Python
+frees it by reference counting as soon as the last tensor of it is gone.
+
+Subclasses (``ops.py``, and your own ops) give ``forward`` and ``backward``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import recording
+from .errors import axis_message, tagged_error
+from .tensor import Tensor
+
+__all__ = ["Function", "kernel"]
+
+_UNCHANGED = ((), (0,), (0, 0))  # shared: most inputs were never changed in place
+
+
+class Function:
+    """A primitive operation: a NumPy forward and a derivative rule.
+
+    Subclass it to add an op.  ``forward`` receives NumPy arrays (plus any
+    keyword arguments given to ``apply``) and returns one NumPy array.
+    ``backward(grad, out)`` receives the gradient of the loss with respect to
+    the output and the output tensor itself, and returns one gradient per
+    input (a Tensor, or None for an input that needs none), each with the
+    shape of its input.  Write it with Tensor operations so that it can itself
+    be differentiated.  Inside ``backward`` the input tensors are
+    ``self.inputs``; values computed in ``forward`` may be kept on ``self``.
+
+    The built-in primitives go one step further (``array_backward = True``):
+    their rules also run on NumPy arrays -- ``grad`` and ``out`` are then
+    arrays, and ``self.saved(grad)`` gives the input values in the same kind
+    -- which the engine uses whenever nobody needs a graph of the backward
+    pass.  Your own ops need not: they always get Tensors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tinygrad_edu as tg
+    >>> class Cube(tg.Function):
+    ...     def forward(self, x):
+    ...         return x ** 3
+    ...     def backward(self, grad, out):
+    ...         (x,) = self.inputs
+    ...         return grad * 3 * x ** 2
+    >>> x = tg.Tensor([2.0], requires_grad=True)
+    >>> Cube.apply(x).sum().backward()
+    >>> x.grad
+    Tensor([12.], shape=(1,), dtype=float32)
+    """
+
+    #: Does ``backward`` read the *values* of the inputs?  When False, an
+    #: in-place change of an input after the forward cannot corrupt the
+    #: gradient (see ``needs_input_value`` for the precise question).
+    needs_input_values = True
+    #: Does ``backward`` read the value of the output (``out``)?  Exp and Tanh do.
+    needs_output_value = False
+    #: Can ``backward`` run on NumPy arrays as well as on Tensors?  The built-in
+    #: primitives' rules can (see ``ops.py``); the engine then runs them on the
+    #: arrays when no graph of the backward pass is needed.  A rule written for
+    #: Tensors only (the default for your own ops) always gets Tensors.
+    array_backward = False
+
+    # A graph has one Function per recorded op, so they are kept small: slots,
+    # no per-instance dict (a subclass that sets other attributes on ``self``
+    # without declaring ``__slots__`` simply gets one).  Two slots are rarely
+    # set: ``trace``, the user's source line, inside detect_anomaly only; and
+    # ``out_version``, by an in-place op whose output is an older tensor.
+    __slots__ = ("inputs", "versions", "serial", "scope", "freed", "trace", "out_version")
+
+    def forward(self, *arrays, **kwargs):  # pragma: no cover - interface
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, grad, out):  # pragma: no cover - interface
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def needs_input_value(self, i) -> bool:
+        """Does the rule read input ``i``'s value for a gradient that is required?
+
+        In-place changes of inputs for which this is False are harmless.  The
+        default is ``needs_input_values``; ``Mul`` reads ``b`` only for ``a``'s
+        gradient, so it answers with whether the *other* input requires grad.
+        """
+        return self.needs_input_values
+
+    def saved(self, grad):
+        """The input values, in the kind ``backward`` is computing with: the NumPy
+        arrays when ``grad`` is an array (a plain backward), else the Tensors."""
+        if isinstance(grad, Tensor):
+            return self.inputs
+        return tuple([t._data for t in self.inputs])
+
+    @property
+    def needs_input_grad(self):
+        """For each input: does it require a gradient?  (A rule may skip the others.)"""
+        return tuple([t._requires_grad for t in self.inputs])
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run the op on Tensors and record it in the graph when needed."""
+        fn = cls()
+        try:
+            if len(inputs) == 2 and not kwargs:  # (the commonest call, without a list)
+                data = fn.forward(inputs[0]._data, inputs[1]._data)
+            else:
+                data = fn.forward(*[t._data for t in inputs], **kwargs)
+        except (ValueError, IndexError, TypeError) as e:
+            raise _op_error(cls, inputs, kwargs, e) from None
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        out = None
+        if recording.grad_enabled and data.dtype.kind == "f":  # ints and bools have no gradient
+            for t in inputs:
+                if t._requires_grad:
+                    fn.inputs = inputs
+                    fn.versions = _versions(inputs)
+                    fn.serial = next(recording.clock)
+                    fn.scope = recording.scope_names
+                    fn.freed = False
+                    out = Tensor._make(data, True, fn)
+                    break
+        if out is None:
+            out = Tensor._make(data, False, None)
+        for w in recording.watchers:
+            w.op(cls, inputs, kwargs, out)
+        return out
+
+    @classmethod
+    def describe_error(cls, shapes, kwargs, err) -> str:
+        """Message for a failed forward; ops override it to explain better."""
+        if isinstance(err, np.exceptions.AxisError) and shapes:
+            return axis_message(cls.__name__.lower(), err.axis, shapes[0])
+        shown = ", ".join(str(s) for s in shapes)
+        return f"{cls.__name__.lower()}: {err} (input shapes: {shown})"
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def _versions(inputs):
+    """The inputs' version counters (a shared tuple in the usual all-zero case)."""
+    versions = tuple([x._version for x in inputs])
+    return _UNCHANGED[len(versions)] if len(versions) <= 2 and not any(versions) else versions
+
+
+def _op_error(cls, inputs, kwargs, err):
+    """Turn a NumPy error inside ``cls.forward`` into one that names the op."""
+    if getattr(err, "_tinygrad_edu", False):  # already one of ours
+        return err
+    shapes = [t.shape for t in inputs]
+    return tagged_error(err, cls.describe_error(shapes, kwargs, err), cls.__name__.lower())
+
+
+def kernel(f, *arrays, **kwargs):
+    """``f(*arrays, **kwargs)``: a value computed from tensor data outside the ops, like
+    ReLU's mask ``x > 0``.
+
+    It carries no gradient.  Derived ops compute such values through
+    ``kernel`` so that ``jit`` sees them and recomputes them on every replay
+    (it follows arrays made by ops and kernels; any other array makes it
+    refuse).  In eager mode it is the NumPy call and nothing more.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([-1.0, 2.0])
+    >>> tg.autograd.kernel(np.greater, x.data, 0)   # ReLU's mask
+    array([False,  True])
+    """
+    out = f(*arrays, **kwargs)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    for w in recording.watchers:
+        w.kernel(f, arrays, kwargs, out)
+    return out

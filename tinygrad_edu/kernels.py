@@ -1,0 +1,74 @@
+"""Speed tricks, kept apart from the math.
+
+Each function here computes what a plain NumPy expression computes -- its
+docstring names the expression, and ``tests/test_fastpaths.py`` checks every
+one of them against it -- only faster on the shapes our networks use.  The
+primitives in ``ops.py`` call them so that the rules there can read like
+their math.  The measurements behind each trick are in ``benchmarks/README.md``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["sum", "sum_rows", "where", "where_zero", "broadcast_to"]
+
+_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def sum(x, axis=None, keepdims=False):
+    """``np.sum(x, axis, keepdims=keepdims)``; a float matrix summed over its rows
+    goes through :func:`sum_rows`."""
+    if axis == 0 and x.ndim == 2 and not keepdims and x.dtype in _BLAS_FLOATS:
+        return sum_rows(x)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum minus two Python layers
+
+
+def sum_rows(x):
+    """``np.ones(len(x)) @ x``: the column sums of a matrix, as one BLAS product.
+
+    Reason: every bias gradient is such a sum, and NumPy's reduction down the
+    rows of a narrow matrix is several times slower than BLAS.  It is as
+    accurate as ``x.sum(axis=0)``; only the rounding order differs.
+    """
+    ones = np.empty(x.shape[0], dtype=x.dtype)
+    ones.fill(1)
+    return ones @ x
+
+
+def where(cond, a, b):
+    """``np.where(cond, a, b)``; ReLU's ``where(cond, x, 0)`` goes through :func:`where_zero`."""
+    if cond.size >= 512 and cond.dtype == bool:
+        if b.ndim == 0 and a.shape == cond.shape and _is_zero_of(b, a.dtype):
+            return where_zero(cond, a)
+        if a.ndim == 0 and b.shape == cond.shape and _is_zero_of(a, b.dtype):
+            return where_zero(~cond, b)
+    return np.where(cond, a, b)
+
+
+def _is_zero_of(s, dtype):
+    """Is the 0-d array ``s`` a +0.0 of float ``dtype`` (all its bits zero)?"""
+    return s.dtype == dtype and dtype.kind == "f" and not s.view(f"u{dtype.itemsize}")
+
+
+def where_zero(cond, x):
+    """``np.where(cond, x, 0)`` for a float array ``x`` of cond's shape, bit for bit.
+
+    Reason: np.where branches per element, and on a random mask (a ReLU's)
+    half of those branches are mispredicted.  Here the choice is arithmetic:
+    the bits of x, read as integers, times 1 or 0 (+0.0 is all zero bits, so
+    NaNs, infinities and signed zeros come out exactly as np.where gives them).
+    """
+    return (x.view(f"i{x.dtype.itemsize}") * cond).view(x.dtype)
+
+
+def broadcast_to(x, shape):
+    """``np.broadcast_to(x, shape)``; a small result from a 0-d ``x`` is a filled copy.
+
+    Reason: np.broadcast_to is Python code, several times dearer than filling
+    a small array (the gradient of a sum is such a broadcast).
+    """
+    if x.ndim == 0 and len(shape) <= 2 and (len(shape) < 2 or shape[0] * shape[1] <= 4096):
+        out = np.empty(shape, dtype=x.dtype)
+        out.fill(x)
+        return out
+    return np.broadcast_to(x, shape)
