@@ -25,8 +25,9 @@ import sys
 
 import numpy as np
 
-from .. import autograd, inplace
+from .. import autograd
 from ..tensor import Tensor
+from .trace import _Trace
 
 __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
            "GraphvizNotFoundError", "GRAD_BINS"]
@@ -169,92 +170,6 @@ def _composite_names():
     return names
 
 
-# ------------------------------------------------------------------ trace --
-class _Trace:
-    """The graph reachable from ``roots``: tensors in topological order and their Functions."""
-
-    def __init__(self, roots):
-        self.roots = roots
-        self.tensors = []          # inputs before outputs
-        self.fns = []              # (fn, output tensor), inputs before outputs
-        self.fn_of = {}            # id(output tensor) -> fn index
-        self.consumers = {}        # id(tensor) -> [fn index, ...]
-        seen, fn_index = set(), {}
-        stack = [(r, False) for r in reversed(roots)]
-        while stack:                               # iterative DFS: no recursion limit
-            t, inputs_done = stack.pop()
-            if inputs_done:
-                self.tensors.append(t)
-                fn = t._ctx
-                if fn is not None:
-                    if id(fn) not in fn_index:     # (an in-place op's fn may have 2 outputs)
-                        fn_index[id(fn)] = len(self.fns)
-                        self.fns.append((fn, t))
-                    self.fn_of[id(t)] = fn_index[id(fn)]
-                continue
-            if id(t) in seen:
-                continue
-            seen.add(id(t))
-            stack.append((t, True))
-            fn = t._ctx
-            if fn is None:
-                continue
-            if getattr(fn, "inputs", None) is None:
-                raise RuntimeError(
-                    f"draw_graph: the graph behind this tensor (shape {t.shape}, made by "
-                    f"{type(fn).__name__}) was freed by backward(). Draw the graph before calling "
-                    f"backward(), or call backward(retain_graph=True) to keep it (see "
-                    f"tinygrad_edu.viz.training_step_graphs).")
-            for x in reversed(fn.inputs):
-                if id(x) not in seen:
-                    stack.append((x, False))
-        for i, (fn, _) in enumerate(self.fns):
-            for x in fn.inputs:
-                lst = self.consumers.setdefault(id(x), [])
-                if not lst or lst[-1] != i:
-                    lst.append(i)
-
-    def backprop(self):
-        """Re-run the engine's derivative rules on the retained graph, recording every edge.
-
-        Returns ``(totals, edges)``: ``totals[id(t)]`` is d(roots)/d(t) (an
-        ndarray) for every tensor that gets a gradient, ``edges[(k, pos)]`` is
-        the gradient that Function ``k`` sends to its input number ``pos``.
-        Roots are seeded with ones, as ``backward()`` does for a scalar.
-        """
-        totals, edges = {}, {}
-        for r in self.roots:
-            if r._requires_grad:
-                seed = np.ones(r.shape, dtype=r.dtype)
-                totals[id(r)] = totals[id(r)] + seed if id(r) in totals else seed
-        with autograd.no_grad(), np.errstate(all="ignore"):
-            for t in reversed(self.tensors):
-                g = totals.get(id(t))
-                fn = t._ctx
-                if g is None or fn is None:
-                    continue
-                if fn.needs_input_values:
-                    try:
-                        inplace.check_versions(fn, t)
-                    except RuntimeError as e:
-                        raise RuntimeError(
-                            f"draw_graph(mode='backward'): {e} Draw the backward graph before the "
-                            f"optimizer step (see tinygrad_edu.viz.training_step_graphs)."
-                        ) from None
-                in_grads = fn.backward(Tensor._make(g, False, None), t)
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
-                k = self.fn_of[id(t)]
-                for pos, (x, gx) in enumerate(zip(fn.inputs, in_grads)):
-                    if gx is None or not x._requires_grad:
-                        continue
-                    gx = gx._data
-                    edges[(k, pos)] = gx
-                    prev = totals.get(id(x))
-                    totals[id(x)] = gx if prev is None else prev + gx
-        return totals, edges
-
-
 def _param_names(params):
     """id(tensor) -> name, from a dict, a Module (``named_parameters()``) or a list of tensors."""
     if params is None:
@@ -298,12 +213,12 @@ def _instances(trace, scopes):
     inst = []
     for k in range(depth):
         parent = list(range(n))
-        for i, (fn, _) in enumerate(trace.fns):
+        for i in range(n):
             s = scopes[i]
             if len(s) <= k:
                 continue
-            for x in fn.inputs:
-                j = trace.fn_of.get(id(x))
+            for x in trace.inputs_of(i):
+                j = trace.producer(x)
                 if j is not None and len(scopes[j]) > k and scopes[j][:k + 1] == s[:k + 1]:
                     a, b = _find(parent, i), _find(parent, j)
                     if a != b:
@@ -371,9 +286,9 @@ def _groups(trace, collapse, roots):
         members = set(g.members)
         seen_in = set()
         for i in g.members:
-            fn, out = trace.fns[i]
-            for x in fn.inputs:
-                j = trace.fn_of.get(id(x))
+            out = trace.fns[i][1]
+            for x in trace.inputs_of(i):
+                j = trace.producer(x)
                 if (j is None or j not in members) and id(x) not in seen_in:
                     seen_in.add(id(x))
                     g.ins.append(x)
@@ -624,7 +539,7 @@ def _display_name(t, names, input_names):
 def _role(t, root_ids, names, input_names, trace, scopes, composites):
     if id(t) in root_ids:
         return "output"
-    if t._ctx is not None:
+    if not trace.is_leaf(t):
         return "intermediate"
     if t._requires_grad or id(t) in names:
         return "parameter"
@@ -650,13 +565,13 @@ def _index_str(index):
     return "[" + ", ".join(one(i) for i in items) + "]"
 
 
-def _op_label(fn, folded):
+def _op_label(fn, inputs, folded):
     """'Mul(·, -1)', 'Pow(·, -1)', 'Sum(axis=0)', 'Where' + mask line."""
     name = type(fn).__name__
     args = []
     if folded:
         args = [_fmt(np.asarray(x._data).reshape(-1)[0]) if id(x) in folded else "·"
-                for x in fn.inputs]
+                for x in inputs]
     extra = []
     if name == "Pow" and hasattr(fn, "exponent"):
         args = (args or ["·"]) + [_fmt(fn.exponent)]
@@ -686,25 +601,20 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
     em = _Emitter(graph)
     tid = {id(t): f"t{i}" for i, t in enumerate(trace.tensors)}
     roles = {id(t): _role(t, root_ids, names, input_names, trace, scopes, composites)
-             for t in trace.tensors if t._ctx is None or id(t) in root_ids}
+             for t in trace.tensors if trace.is_leaf(t) or id(t) in root_ids}
 
     # Which leaves get no node: scalar constants folded into their op's label,
     # and constants used only inside a collapsed box.
     hidden = set()
     for t in trace.tensors:
-        if t._ctx is not None or roles[id(t)] != "constant" or id(t) in root_ids:
+        if not trace.is_leaf(t) or roles[id(t)] != "constant" or id(t) in root_ids:
             continue
         users = {id(fn_group[c]) for c in trace.consumers.get(id(t), ())}
         collapsed_only = all(len(fn_group[c].members) > 1 or fn_group[c].level is not None
                              for c in trace.consumers.get(id(t), ()))
         if (fold_constants and t.size == 1) or (len(users) == 1 and collapsed_only):
             hidden.add(id(t))
-    # versions recorded by the ops that used a leaf (an in-place update after the forward)
-    stale = set()
-    for fn, _ in trace.fns:
-        for x, v in zip(fn.inputs, getattr(fn, "versions", ())):
-            if x._version != v:
-                stale.add(id(x))
+    stale = trace.changed_in_place()
 
     kinds = set()
     visible = set()
@@ -739,8 +649,8 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
             lines.append("grad " + _summary(grad, max_values))
         if id(t) in stale:
             lines.append("! changed in place after this forward")
-        if t._ctx is not None:
-            clusters = fn_group[trace.fn_of[id(t)]].clusters
+        if not trace.is_leaf(t):
+            clusters = fn_group[trace.producer(t)].clusters
         elif role in ("parameter", "constant"):
             clusters = _leaf_clusters(t, trace, fn_group)
         else:
@@ -751,9 +661,9 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
     for n, g in enumerate(groups):
         kinds.add("op" if g.level is None else "group")
         if g.level is None:
-            fn = trace.fns[g.members[0]][0]
-            folded = {id(x) for x in fn.inputs if id(x) in hidden}
-            label = _op_label(fn, folded)
+            fn, inputs = trace.fns[g.members[0]][0], trace.inputs_of(g.members[0])
+            folded = {id(x) for x in inputs if id(x) in hidden}
+            label = _op_label(fn, inputs, folded)
             attrs = dict(OP_STYLE, tooltip="scope: " + ("/".join(scopes[g.members[0]]) or "-"))
         else:
             label = f"{g.name}\n{_group_parts(g, trace, scopes)}"
@@ -761,7 +671,7 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
         em.node(f"op{n}", label, g.clusters, **attrs)
         for x in g.ins:
             if id(x) in visible:
-                uses = sum(1 for i in g.members for y in trace.fns[i][0].inputs if y is x)
+                uses = sum(1 for i in g.members for y in trace.inputs_of(i) if y is x)
                 em.edge(tid[id(x)], f"op{n}", **({"label": f"×{uses}"} if uses > 1 else {}))
         for o in g.outs:
             em.edge(f"op{n}", tid[id(o)])
@@ -797,7 +707,7 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
     # gradient accumulation at the leaves
     leaf_node = {}
     for t in trace.tensors:
-        if t._ctx is not None or not t._requires_grad:
+        if not trace.is_leaf(t) or not t._requires_grad:
             continue
         nid = f"acc{len(leaf_node)}"
         leaf_node[id(t)] = nid
@@ -835,20 +745,19 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
         # edges to where the gradient goes next: the producer of each input, or its leaf
         sent = {}
         for i in g.members:
-            fn = trace.fns[i][0]
-            for pos, x in enumerate(fn.inputs):
+            for pos, x in enumerate(trace.inputs_of(i)):
                 gx = edges.get((i, pos))
-                if gx is None or (trace.fn_of.get(id(x)) is not None
-                                  and fn_group[trace.fn_of[id(x)]] is g):
+                if gx is None or (trace.producer(x) is not None
+                                  and fn_group[trace.producer(x)] is g):
                     continue
                 sent[id(x)] = gx if id(x) not in sent else sent[id(x)] + gx
         for x in g.ins:
             if id(x) not in sent:
                 continue
-            if x._ctx is None:
+            if trace.is_leaf(x):
                 target = leaf_node[id(x)]
             else:
-                target = f"bw{group_index[id(fn_group[trace.fn_of[id(x)]])]}"
+                target = f"bw{group_index[id(fn_group[trace.producer(x)])]}"
             em.edge(f"bw{n}", target, **colour_attrs(_norm(sent[id(x)]), node=False))
 
     # the seeds: d root / d root = 1
@@ -859,8 +768,8 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
         seed = "1" if r.size == 1 else f"ones{tuple(r.shape)}"
         em.node(f"seed{r_i}", f"{name}\nd{name}/d{name} = {seed}", (), shape="box",
                 style="rounded,filled,bold", fillcolor=ROLE_STYLE["output"]["fillcolor"])
-        target = (leaf_node[id(r)] if r._ctx is None
-                  else f"bw{group_index[id(fn_group[trace.fn_of[id(r)]])]}")
+        target = (leaf_node[id(r)] if trace.is_leaf(r)
+                  else f"bw{group_index[id(fn_group[trace.producer(r)])]}")
         em.edge(f"seed{r_i}", target, **colour_attrs(_norm(np.ones(r.shape)), node=False))
     em.finish()
 
