@@ -20,140 +20,19 @@ from __future__ import annotations
 import math
 import os
 import pathlib
-import shutil
 import sys
 
 import numpy as np
 
 from .. import autograd
 from ..tensor import Tensor
+from .dot import GraphvizNotFoundError, _add_legend, _Emitter, _new_graph, _output_format, _write_graph
+from .style import (GRAD_BINS, GROUP_STYLE, OP_STYLE, ROLE_STYLE, _edge_colour, _fill_style, _fmt,
+                    _node_colour, _norm, _shape_str, _summary, _zero_units, gradient_color)
 from .trace import _Trace
 
 __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
            "GraphvizNotFoundError", "GRAD_BINS"]
-
-# ----------------------------------------------------------------- styles --
-ROLE_STYLE = {
-    "input": {"fillcolor": "#d9f0d3", "style": "rounded,filled"},
-    "parameter": {"fillcolor": "#c6dbef", "style": "rounded,filled"},
-    "constant": {"fillcolor": "#f0f0f0", "style": "rounded,filled", "fontcolor": "#636363",
-                 "color": "#969696"},
-    "intermediate": {"fillcolor": "white", "style": "rounded,filled"},
-    "output": {"fillcolor": "#fdd0a2", "style": "rounded,filled,bold"},
-}
-OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#fff5c2"}
-GROUP_STYLE = {"shape": "box3d", "style": "filled", "fillcolor": "#ffe08a"}
-
-#: Colour scale of the backward view: (lower bound of the gradient norm, fill
-#: colour, font colour, edge pen width).  One bin per decade from 1 down to
-#: 1e-5; smaller non-zero norms share the palest bin.  Exactly zero and
-#: non-finite gradients have colours of their own (ZERO_COLOR, NONFINITE_COLOR).
-GRAD_BINS = (                          # ColorBrewer YlOrRd: dark red = large, yellow = tiny
-    (1.0, "#800026", "white", 3.5),
-    (1e-1, "#bd0026", "white", 3.0),
-    (1e-2, "#e31a1c", "white", 2.5),
-    (1e-3, "#fc4e2a", "white", 2.0),
-    (1e-4, "#fd8d3c", "black", 1.6),
-    (1e-5, "#feb24c", "black", 1.3),
-    (0.0, "#ffeda0", "black", 1.0),
-)
-ZERO_COLOR = "#bdbdbd"
-NONFINITE_COLOR = "#e7298a"
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """Rendering needs the Graphviz ``dot`` program, and it is not installed."""
-
-
-def _dot_missing_message(fmt):
-    return (
-        f"Rendering the graph to {fmt or 'an image'} needs Graphviz's 'dot' program, which was not "
-        f"found on PATH. Install Graphviz (the system program; the 'graphviz' Python package alone "
-        f"is not enough): Debian/Ubuntu 'sudo apt-get install graphviz', Fedora 'sudo dnf install "
-        f"graphviz', macOS 'brew install graphviz', conda 'conda install -c conda-forge graphviz', "
-        f"Windows: https://graphviz.org/download/ (add its bin folder to PATH); in this project "
-        f"'make graphviz' does it where it can. Without it, graph.source and "
-        f"save_graph(..., format='dot') still work.")
-
-
-def gradient_color(norm):
-    """Colour of a gradient of norm ``norm`` in the backward view.
-
-    Returns a dict with ``fillcolor``, ``fontcolor``, ``penwidth``, ``style``
-    (``'dashed'`` for an exactly-zero gradient) and ``bin`` (a readable name).
-
-    Examples
-    --------
-    >>> from tinygrad_edu.viz import gradient_color
-    >>> gradient_color(0.05)["bin"], gradient_color(0.0)["bin"]
-    ('[1e-02, 1e-01)', 'exactly 0')
-    """
-    if norm is None or not math.isfinite(norm):
-        return {"fillcolor": NONFINITE_COLOR, "fontcolor": "white", "penwidth": 3.0,
-                "style": "bold", "bin": "nan or inf"}
-    if norm == 0:
-        return {"fillcolor": ZERO_COLOR, "fontcolor": "#525252", "penwidth": 1.0,
-                "style": "dashed", "bin": "exactly 0"}
-    upper = None
-    for lo, fill, font, pen in GRAD_BINS:
-        if norm >= lo:
-            if lo == 0.0:
-                name = f"(0, {GRAD_BINS[-2][0]:.0e})"
-            elif upper is None:
-                name = f">= {lo:.0e}"
-            else:
-                name = f"[{lo:.0e}, {upper:.0e})"
-            return {"fillcolor": fill, "fontcolor": font, "penwidth": pen, "style": "solid",
-                    "bin": name}
-        upper = lo
-    raise AssertionError("unreachable: the last bin starts at 0")  # pragma: no cover
-
-
-# ----------------------------------------------------------------- labels --
-def _fmt(v):
-    return f"{float(v):.3g}"
-
-
-def _summary(a, max_values):
-    """The values themselves for a tiny array, else min / mean / max."""
-    a = np.asarray(a)
-    if a.size == 0:
-        return "empty"
-    with np.errstate(all="ignore"):
-        if a.size <= max_values:
-            if a.size == 1:                               # fast path: array2string is slow
-                return "[" * a.ndim + _fmt(a.reshape(-1)[0]) + "]" * a.ndim
-            return np.array2string(a, precision=3, separator=", ", suppress_small=True,
-                                   max_line_width=10_000).replace("\n", "")
-        if a.dtype.kind == "b":
-            return f"{int(a.sum())} of {a.size} true"
-        return f"min {_fmt(a.min())}  mean {_fmt(a.mean(dtype=np.float64))}  max {_fmt(a.max())}"
-
-
-def _norm(a):
-    with np.errstate(all="ignore"):
-        return float(np.sqrt(np.sum(np.square(np.asarray(a, dtype=np.float64)))))
-
-
-def _zero_units(g):
-    """Indices along the last axis where the whole gradient slice is exactly 0 (dead units)."""
-    g = np.asarray(g)
-    if g.ndim == 0 or g.shape[-1] < 2:
-        return []
-    dead = np.all(g.reshape(-1, g.shape[-1]) == 0, axis=0)
-    return np.flatnonzero(dead).tolist()
-
-
-_DTYPE_NAMES = {}
-
-
-def _shape_str(t):
-    dt = t._data.dtype
-    name = _DTYPE_NAMES.get(dt)
-    if name is None:
-        name = _DTYPE_NAMES[dt] = str(dt)
-    return f"{t._data.shape} {name}"
-
 
 _COMPOSITE_CODE = autograd.composite(lambda: None).__code__
 
@@ -308,105 +187,6 @@ def _group_parts(g, trace, scopes):
             parts.append(name)
     text = " · ".join(parts[:6])
     return text + (" · ..." if len(parts) > 6 else "")
-
-
-# ------------------------------------------------------------------ graph --
-_GRAPH_CLASS = None
-
-
-def _graph_class():
-    """graphviz.Digraph with rendering that explains a missing ``dot`` (imported on first use)."""
-    global _GRAPH_CLASS
-    if _GRAPH_CLASS is not None:
-        return _GRAPH_CLASS
-    try:
-        import graphviz
-    except ImportError:
-        raise ImportError("draw_graph needs the 'graphviz' Python package: pip install graphviz "
-                          "(or pip install 'tinygrad_edu[viz]'). Rendering images also needs the "
-                          "Graphviz program 'dot'.") from None
-
-    class Graph(graphviz.Digraph):
-        """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` program."""
-
-        def _check_dot(self, fmt):
-            if shutil.which(self.engine or "dot") is None:
-                raise GraphvizNotFoundError(_dot_missing_message(fmt))
-
-        def pipe(self, format=None, *args, **kwargs):
-            self._check_dot(format or self.format)
-            try:
-                return super().pipe(format, *args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise GraphvizNotFoundError(_dot_missing_message(format or self.format)) from None
-
-        def render(self, *args, **kwargs):
-            self._check_dot(kwargs.get("format") or self.format)
-            try:
-                return super().render(*args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise GraphvizNotFoundError(_dot_missing_message(self.format)) from None
-
-    _GRAPH_CLASS = Graph
-    return Graph
-
-
-def _new_graph(name, rankdir):
-    Graph = _graph_class()
-    return Graph(name=name,
-                 graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
-                             "nodesep": "0.2", "ranksep": "0.3", "newrank": "true"},
-                 node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box",
-                            "margin": "0.08,0.04", "height": "0.3"},
-                 edge_attr={"arrowsize": "0.6", "color": "#4d4d4d"})
-
-
-def _quote(value):
-    """A DOT double-quoted string (graphviz' own quoting is too slow for 100,000 nodes)."""
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _attrs(attrs, bracket=False):
-    text = "".join(f" {k}={_quote(v)}" for k, v in attrs.items())
-    return f" [{text[1:]}]" if bracket and text else text
-
-
-class _Emitter:
-    """Collects nodes per cluster, then nests the clusters into the graph."""
-
-    def __init__(self, graph):
-        self.graph = graph
-        self.cluster_nodes = {}    # cluster path -> [(name, label, attrs)]
-        self.cluster_info = {}     # cluster path -> (label, is_composite)
-
-    def node(self, name, label, clusters=(), **attrs):
-        path = tuple((k, i) for k, i, _, _ in clusters)
-        for depth in range(1, len(clusters) + 1):
-            _, _, cname, composite = clusters[depth - 1]
-            self.cluster_info.setdefault(path[:depth], (cname, composite))
-        line = f"\t{name} [label={_quote(label)}{_attrs(attrs)}]\n"
-        self.cluster_nodes.setdefault(path, []).append(line)
-
-    def edge(self, tail, head, **attrs):
-        self.graph.body.append(f"\t{tail} -> {head}{_attrs(attrs, bracket=True)}\n")
-
-    def finish(self):
-        Graph = type(self.graph)
-        subs = {}
-        for path in self.cluster_info:
-            label, composite = self.cluster_info[path]
-            style = ({"style": "dashed,rounded", "color": "#969696", "fontcolor": "#737373"}
-                     if composite else {"style": "rounded", "color": "#525252",
-                                        "fontcolor": "#252525"})
-            subs[path] = Graph(name=f"cluster_{len(subs)}",
-                               graph_attr={"label": label, "labeljust": "l", "fontsize": "10",
-                                           **style})
-        for path, nodes in self.cluster_nodes.items():
-            target = subs[path] if path else self.graph
-            target.body.extend(nodes)
-        for path in sorted(subs, key=len, reverse=True):   # innermost clusters first
-            parent = subs[path[:-1]] if len(path) > 1 else self.graph
-            parent.subgraph(subs[path])
 
 
 def _leaf_clusters(t, trace, fn_group):
@@ -694,16 +474,6 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
             lines.append(f"zeros {zeros}/{np.size(arr)}")
         return lines
 
-    def colour_attrs(norm, node=True):
-        c = gradient_color(norm)
-        if node:
-            style = "filled,dashed" if c["style"] == "dashed" else "filled"
-            return {"fillcolor": c["fillcolor"], "fontcolor": c["fontcolor"], "style": style,
-                    "tooltip": f"gradient norm {norm:.3g} (bin {c['bin']})"}
-        return {"color": c["fillcolor"] if c["style"] != "dashed" else "#969696",
-                "penwidth": str(c["penwidth"]), "style": c["style"],
-                "tooltip": f"gradient norm {norm:.3g} (bin {c['bin']})"}
-
     # gradient accumulation at the leaves
     leaf_node = {}
     for t in trace.tensors:
@@ -719,7 +489,7 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
             lines.append(f"zero-grad units {dead} of {t.shape[-1]}")
         norm = _norm(g) if g is not None else 0.0
         em.node(nid, "\n".join(lines), _leaf_clusters(t, trace, fn_group),
-                shape="box", **colour_attrs(norm))
+                shape="box", **_node_colour(norm))
 
     # one node per derivative rule (or per collapsed box)
     for n, g in enumerate(groups):
@@ -738,7 +508,7 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
             zeros = sum(int(np.count_nonzero(a == 0)) for a in incoming)
             if zeros:
                 label.append(f"zeros {zeros}/{sum(a.size for a in incoming)}")
-        attrs = colour_attrs(norm)
+        attrs = _node_colour(norm)
         attrs["tooltip"] = f"{attrs['tooltip']}; scope: {tip_scope or '-'}"
         em.node(f"bw{n}", "\n".join(label), g.clusters,
                 shape="ellipse" if g.level is None else "box3d", **attrs)
@@ -758,7 +528,7 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
                 target = leaf_node[id(x)]
             else:
                 target = f"bw{group_index[id(fn_group[trace.producer(x)])]}"
-            em.edge(f"bw{n}", target, **colour_attrs(_norm(sent[id(x)]), node=False))
+            em.edge(f"bw{n}", target, **_edge_colour(_norm(sent[id(x)])))
 
     # the seeds: d root / d root = 1
     for r_i, r in enumerate(roots):
@@ -770,57 +540,35 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
                 style="rounded,filled,bold", fillcolor=ROLE_STYLE["output"]["fillcolor"])
         target = (leaf_node[id(r)] if trace.is_leaf(r)
                   else f"bw{group_index[id(fn_group[trace.producer(r)])]}")
-        em.edge(f"seed{r_i}", target, **colour_attrs(_norm(np.ones(r.shape)), node=False))
+        em.edge(f"seed{r_i}", target, **_edge_colour(_norm(np.ones(r.shape))))
     em.finish()
-
-
-def _legend_chain(leg, names, rankdir):
-    """Invisible edges keep the legend entries in reading order."""
-    if rankdir in ("RL", "BT"):
-        names = names[::-1]
-    for a, b in zip(names, names[1:]):
-        leg.edge(a, b, style="invis")
 
 
 def _forward_legend(graph, rankdir, kinds):
     """One sample node per kind of node that appears in the graph."""
-    Graph = type(graph)
-    leg = Graph(name="cluster_legend", graph_attr={"label": "legend", "style": "rounded",
-                                                   "color": "#bdbdbd", "fontsize": "10"})
-    names = []
-    for role in ("input", "parameter", "constant", "intermediate", "output"):
-        if role in kinds:
-            leg.node(f"legend_{role}", role, **ROLE_STYLE[role])
-            names.append(f"legend_{role}")
+    entries = [(f"legend_{role}", role, ROLE_STYLE[role])
+               for role in ("input", "parameter", "constant", "intermediate", "output")
+               if role in kinds]
     if "op" in kinds:
-        leg.node("legend_op", "primitive op", **OP_STYLE)
-        names.append("legend_op")
+        entries.append(("legend_op", "primitive op", OP_STYLE))
     if "group" in kinds:
-        leg.node("legend_group", "collapsed op / layer", **GROUP_STYLE)
-        names.append("legend_group")
-    _legend_chain(leg, names, rankdir)
-    graph.subgraph(leg)
+        entries.append(("legend_group", "collapsed op / layer", GROUP_STYLE))
+    _add_legend(graph, "legend", entries, rankdir)
 
 
 def _backward_legend(graph, rankdir):
-    Graph = type(graph)
-    leg = Graph(name="cluster_legend",
-                graph_attr={"label": "gradient norm |grad| (log scale)", "style": "rounded",
-                            "color": "#bdbdbd", "fontsize": "10"})
+    """The colour scale: one sample node per bin of ``GRAD_BINS``, then 0 and nan / inf."""
     samples = [lo * 2 if lo else 1e-7 for lo, *_ in GRAD_BINS] + [0.0, float("nan")]
+    entries = []
     for k, v in enumerate(samples):
         c = gradient_color(v)
-        style = "filled,dashed" if c["style"] == "dashed" else "filled"
-        leg.node(f"legend_{k}", c["bin"], shape="box", style=style, fillcolor=c["fillcolor"],
-                 fontcolor=c["fontcolor"])
-    _legend_chain(leg, [f"legend_{k}" for k in range(len(samples))], rankdir)
-    graph.subgraph(leg)
+        entries.append((f"legend_{k}", c["bin"], {"shape": "box", "style": _fill_style(c),
+                                                  "fillcolor": c["fillcolor"],
+                                                  "fontcolor": c["fontcolor"]}))
+    _add_legend(graph, "gradient norm |grad| (log scale)", entries, rankdir)
 
 
 # ------------------------------------------------------------- save_graph --
-_FORMATS = ("svg", "png", "pdf", "dot")
-
-
 def save_graph(*roots, path=None, format=None, **kwargs):
     """Draw (or take) a graph and write it to ``path``; return the path.
 
@@ -852,27 +600,14 @@ def save_graph(*roots, path=None, format=None, **kwargs):
     if path is None:
         raise TypeError("save_graph: give the output file, e.g. save_graph(loss, 'out/graph.svg')")
     path = pathlib.Path(path)
-    if format is None:
-        suffix = path.suffix.lstrip(".").lower()
-        format = {"gv": "dot"}.get(suffix, suffix) if suffix in _FORMATS + ("gv",) else "svg"
-    if format not in _FORMATS:
-        raise ValueError(f"save_graph: format must be one of {_FORMATS}, got {format!r}")
+    format = _output_format(path, format)
     if len(roots) == 1 and not isinstance(roots[0], Tensor) and hasattr(roots[0], "source"):
         if kwargs:
             raise TypeError("save_graph: drawing options cannot be applied to a drawn graph")
         graph = roots[0]
     else:
         graph = draw_graph(*roots, **kwargs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if format == "dot":
-        path.write_text(graph.source, encoding="utf-8")
-    else:
-        if not hasattr(graph, "_check_dot"):          # a plain Digraph from elsewhere
-            graph = _graph_class()(body=list(graph.body), name=graph.name,
-                                   graph_attr=graph.graph_attr, node_attr=graph.node_attr,
-                                   edge_attr=graph.edge_attr)
-        path.write_bytes(graph.pipe(format=format))
-    return path
+    return _write_graph(graph, path, format)
 
 
 # ------------------------------------------------- one training step, drawn --
