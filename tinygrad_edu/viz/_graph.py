@@ -20,188 +20,20 @@ from __future__ import annotations
 import math
 import os
 import pathlib
-import sys
 
 import numpy as np
 
-from .. import autograd
 from ..tensor import Tensor
-from .dot import GraphvizNotFoundError, _add_legend, _Emitter, _new_graph, _output_format, _write_graph
+from .dot import (GraphvizNotFoundError, _add_legend, _Emitter, _new_graph, _output_format,
+                  _write_graph)
 from .style import (GRAD_BINS, GROUP_STYLE, OP_STYLE, ROLE_STYLE, _edge_colour, _fill_style, _fmt,
                     _node_colour, _norm, _shape_str, _summary, _zero_units, gradient_color)
+from .groups import _Grouping
+from .names import _Names
 from .trace import _Trace
 
 __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
            "GraphvizNotFoundError", "GRAD_BINS"]
-
-_COMPOSITE_CODE = autograd.composite(lambda: None).__code__
-
-
-def _composite_names():
-    """Names of the ``@composite`` derived ops defined in tinygrad_edu (and in ``__main__``)."""
-    names = set()
-    for modname, mod in list(sys.modules.items()):
-        if mod is None or not (modname == "__main__" or modname.split(".")[0] == "tinygrad_edu"):
-            continue
-        for obj in list(vars(mod).values()):
-            if getattr(obj, "__code__", None) is _COMPOSITE_CODE:
-                names.add(obj.__name__)
-    return names
-
-
-def _param_names(params):
-    """id(tensor) -> name, from a dict, a Module (``named_parameters()``) or a list of tensors."""
-    if params is None:
-        return {}
-    if hasattr(params, "named_parameters"):
-        items = params.named_parameters()
-        items = items.items() if isinstance(items, dict) else items
-    elif isinstance(params, dict):
-        items = params.items()
-    elif isinstance(params, Tensor):
-        items = [(params.name or "parameter", params)]
-    else:
-        items = [(p.name or f"param_{i}", p) for i, p in enumerate(params)]
-    out = {}
-    for name, p in items:
-        if not isinstance(p, Tensor):
-            raise TypeError(f"draw_graph: params must map names to Tensors, got {type(p).__name__} "
-                            f"for {name!r}")
-        out[id(p)] = str(name)
-    return out
-
-
-# ----------------------------------------------------------------- groups --
-def _find(parent, i):
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:                     # path compression
-        parent[i], i = root, parent[i]
-    return root
-
-
-def _instances(trace, scopes):
-    """inst[k][i]: which *call* of scope level k Function i belongs to.
-
-    Functions with the same ``scope[:k+1]`` that are connected through such
-    functions are one call (two separate ``relu(...)`` calls stay apart).
-    """
-    n = len(trace.fns)
-    depth = max((len(s) for s in scopes), default=0)
-    inst = []
-    for k in range(depth):
-        parent = list(range(n))
-        for i in range(n):
-            s = scopes[i]
-            if len(s) <= k:
-                continue
-            for x in trace.inputs_of(i):
-                j = trace.producer(x)
-                if j is not None and len(scopes[j]) > k and scopes[j][:k + 1] == s[:k + 1]:
-                    a, b = _find(parent, i), _find(parent, j)
-                    if a != b:
-                        parent[a] = b
-        inst.append([_find(parent, i) if len(scopes[i]) > k else None for i in range(n)])
-    return inst
-
-
-class _Group:
-    """One box of the drawing: a primitive Function or a collapsed call of a composite/module."""
-
-    def __init__(self, key, name, level):
-        self.key, self.name, self.level = key, name, level
-        self.members = []          # fn indices
-        self.ins = []              # input tensors from outside the group (ordered, unique)
-        self.outs = []             # output tensors seen outside the group (or roots)
-        self.clusters = ()         # cluster keys, outermost first
-
-
-def _groups(trace, collapse, roots):
-    composites = _composite_names()
-    scopes = [tuple(getattr(fn, "scope", ()) or ()) for fn, _ in trace.fns]
-    inst = _instances(trace, scopes)
-    if collapse in (None, "none"):
-        def level_of(s):
-            return None
-    elif collapse == "op":
-        def level_of(s):
-            return next((k for k, name in enumerate(s) if name in composites), None)
-    elif collapse == "module":
-        def level_of(s):
-            m = 0
-            while m < len(s) and s[m] not in composites:
-                m += 1
-            if m:
-                return m - 1
-            return 0 if s else None
-    elif isinstance(collapse, (list, tuple, set, frozenset)):
-        names = set(collapse)
-
-        def level_of(s):
-            return next((k for k, name in enumerate(s) if name in names), None)
-    else:
-        raise ValueError(f"draw_graph: collapse must be None, 'none', 'op', 'module' or a list of "
-                         f"scope names (e.g. ['sigmoid', 'dense_1']), got {collapse!r}")
-
-    groups, by_key, fn_group = [], {}, []
-    for i, (fn, _) in enumerate(trace.fns):
-        s = scopes[i]
-        level = level_of(s)
-        if level is None:
-            key, name = ("fn", i), type(fn).__name__
-        else:
-            key, name = (level, inst[level][i]), s[level]
-        g = by_key.get(key)
-        if g is None:
-            g = by_key[key] = _Group(key, name, level)
-            top = len(s) if level is None else level
-            g.clusters = tuple((k, inst[k][i], s[k], s[k] in composites) for k in range(top))
-            groups.append(g)
-        g.members.append(i)
-        fn_group.append(g)
-    root_ids = {id(r) for r in roots}
-    for g in groups:
-        members = set(g.members)
-        seen_in = set()
-        for i in g.members:
-            out = trace.fns[i][1]
-            for x in trace.inputs_of(i):
-                j = trace.producer(x)
-                if (j is None or j not in members) and id(x) not in seen_in:
-                    seen_in.add(id(x))
-                    g.ins.append(x)
-            used_outside = any(c not in members for c in trace.consumers.get(id(out), ()))
-            if id(out) in root_ids or used_outside:
-                g.outs.append(out)
-    return groups, fn_group, scopes, composites
-
-
-def _group_parts(g, trace, scopes):
-    """'MatMul · Add · relu': what a collapsed box contains, one level down."""
-    parts = []
-    for i in g.members:
-        s = scopes[i]
-        name = s[g.level + 1] if len(s) > g.level + 1 else type(trace.fns[i][0]).__name__
-        if name not in parts:
-            parts.append(name)
-    text = " · ".join(parts[:6])
-    return text + (" · ..." if len(parts) > 6 else "")
-
-
-def _leaf_clusters(t, trace, fn_group):
-    """A parameter/constant sits in the innermost cluster holding all its consumers."""
-    paths = [fn_group[c].clusters for c in trace.consumers.get(id(t), ())]
-    if not paths:
-        return ()
-    common = paths[0]
-    for p in paths[1:]:
-        n = 0
-        while n < min(len(common), len(p)) and common[n][:2] == p[n][:2]:
-            n += 1
-        common = common[:n]
-    return common
-
 
 # ------------------------------------------------------------- draw_graph --
 def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True, show_grad=True,
@@ -281,19 +113,13 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
         raise ValueError(f"draw_graph: show_grad must be True, False or 'all', got {show_grad!r}")
     roots = list(dict.fromkeys(roots))          # unique, in order
     trace = _Trace(roots)
-    names = _param_names(params)
-    input_names = {}
-    if inputs is not None:
-        input_names = ({id(t): str(k) for k, t in inputs.items()} if isinstance(inputs, dict)
-                       else {id(t): t.name for t in ([inputs] if isinstance(inputs, Tensor)
-                                                     else inputs)})
-    groups, fn_group, scopes, composites = _groups(trace, collapse, roots)
+    names = _Names(params, inputs)
+    grouping = _Grouping(trace, collapse, roots)
     rankdir = rankdir or ("LR" if mode == "forward" else "RL")
     graph = _new_graph(mode, rankdir)
     if title:
         graph.attr(label=title, labelloc="t", fontsize="13")
-    ctx = dict(trace=trace, names=names, input_names=input_names, groups=groups,
-               fn_group=fn_group, scopes=scopes, composites=composites, roots=roots,
+    ctx = dict(trace=trace, names=names, grouping=grouping, roots=roots,
                show_data=show_data, show_grad=show_grad, max_values=max_values,
                fold_constants=fold_constants)
     if mode == "forward":
@@ -312,22 +138,18 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
     return graph
 
 
-def _display_name(t, names, input_names):
-    return names.get(id(t)) or input_names.get(id(t)) or t.name
-
-
-def _role(t, root_ids, names, input_names, trace, scopes, composites):
+def _role(t, root_ids, names, trace, grouping):
     if id(t) in root_ids:
         return "output"
     if not trace.is_leaf(t):
         return "intermediate"
-    if t._requires_grad or id(t) in names:
+    if t._requires_grad or id(t) in names.params:
         return "parameter"
-    if id(t) in input_names or t.name:
+    if id(t) in names.inputs or t.name:
         return "input"
     if t.size <= 1:
         return "constant"
-    made_inside_op = all(any(n in composites for n in scopes[c])
+    made_inside_op = all(any(n in grouping.composites for n in grouping.scopes[c])
                          for c in trace.consumers.get(id(t), ()))
     return "constant" if made_inside_op else "input"
 
@@ -374,18 +196,19 @@ def _op_label(fn, inputs, folded):
     return label
 
 
-def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, composites, roots,
+def _forward_graph(graph, trace, names, grouping, roots,
                    show_data, show_grad, max_values, fold_constants):
     root_ids = {id(r) for r in roots}
     totals = trace.backprop()[0] if show_grad == "all" else {}
     em = _Emitter(graph)
     tid = {id(t): f"t{i}" for i, t in enumerate(trace.tensors)}
-    roles = {id(t): _role(t, root_ids, names, input_names, trace, scopes, composites)
+    roles = {id(t): _role(t, root_ids, names, trace, grouping)
              for t in trace.tensors if trace.is_leaf(t) or id(t) in root_ids}
 
     # Which leaves get no node: scalar constants folded into their op's label,
     # and constants used only inside a collapsed box.
     hidden = set()
+    fn_group = grouping.fn_group
     for t in trace.tensors:
         if not trace.is_leaf(t) or roles[id(t)] != "constant" or id(t) in root_ids:
             continue
@@ -398,7 +221,7 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
 
     kinds = set()
     visible = set()
-    for g in groups:
+    for g in grouping.groups:
         for x in g.ins:
             if id(x) not in hidden:
                 visible.add(id(x))
@@ -411,7 +234,7 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
         if id(t) not in visible:
             continue
         role = roles.get(id(t), "intermediate")
-        name = _display_name(t, names, input_names)
+        name = names.of(t)
         lines = []
         if name:
             lines.append(name)
@@ -430,23 +253,24 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
         if id(t) in stale:
             lines.append("! changed in place after this forward")
         if not trace.is_leaf(t):
-            clusters = fn_group[trace.producer(t)].clusters
+            clusters = grouping.box_of(t).clusters
         elif role in ("parameter", "constant"):
-            clusters = _leaf_clusters(t, trace, fn_group)
+            clusters = grouping.leaf_clusters(t)
         else:
             clusters = ()
         em.node(tid[id(t)], "\n".join(lines), clusters, tooltip=role, **ROLE_STYLE[role])
         kinds.add(role)
 
-    for n, g in enumerate(groups):
+    for n, g in enumerate(grouping.groups):
         kinds.add("op" if g.level is None else "group")
         if g.level is None:
             fn, inputs = trace.fns[g.members[0]][0], trace.inputs_of(g.members[0])
             folded = {id(x) for x in inputs if id(x) in hidden}
             label = _op_label(fn, inputs, folded)
-            attrs = dict(OP_STYLE, tooltip="scope: " + ("/".join(scopes[g.members[0]]) or "-"))
+            scope = "/".join(grouping.scopes[g.members[0]])
+            attrs = dict(OP_STYLE, tooltip="scope: " + (scope or "-"))
         else:
-            label = f"{g.name}\n{_group_parts(g, trace, scopes)}"
+            label = f"{g.name}\n{grouping.parts(g)}"
             attrs = dict(GROUP_STYLE, tooltip=f"{len(g.members)} primitive ops")
         em.node(f"op{n}", label, g.clusters, **attrs)
         for x in g.ins:
@@ -459,11 +283,11 @@ def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, c
     return kinds
 
 
-def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, composites, roots,
+def _backward_graph(graph, trace, names, grouping, roots,
                     show_data, show_grad, max_values, fold_constants):
     totals, edges = trace.backprop()
     em = _Emitter(graph)
-    group_index = {id(g): n for n, g in enumerate(groups)}
+    group_index = {id(g): n for n, g in enumerate(grouping.groups)}
 
     def grad_lines(arr):
         if not show_grad or arr is None:
@@ -482,26 +306,26 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
         nid = f"acc{len(leaf_node)}"
         leaf_node[id(t)] = nid
         g = totals.get(id(t))
-        name = _display_name(t, names, input_names) or "leaf"
+        name = names.of(t) or "leaf"
         lines = [name, f"grad {tuple(t.shape)}"] + grad_lines(g)
         dead = _zero_units(g) if g is not None else []
         if dead and len(dead) < t.shape[-1] and show_grad:
             lines.append(f"zero-grad units {dead} of {t.shape[-1]}")
         norm = _norm(g) if g is not None else 0.0
-        em.node(nid, "\n".join(lines), _leaf_clusters(t, trace, fn_group),
+        em.node(nid, "\n".join(lines), grouping.leaf_clusters(t),
                 shape="box", **_node_colour(norm))
 
     # one node per derivative rule (or per collapsed box)
-    for n, g in enumerate(groups):
+    for n, g in enumerate(grouping.groups):
         incoming = [totals.get(id(o)) for o in g.outs]
         incoming = [a for a in incoming if a is not None]
         norm = math.sqrt(sum(_norm(a) ** 2 for a in incoming)) if incoming else 0.0
         if g.level is None:
             fn = trace.fns[g.members[0]][0]
             label = [f"{type(fn).__name__} backward"]
-            tip_scope = "/".join(scopes[g.members[0]])
+            tip_scope = "/".join(grouping.scopes[g.members[0]])
         else:
-            label = [f"{g.name} backward", _group_parts(g, trace, scopes)]
+            label = [f"{g.name} backward", grouping.parts(g)]
             tip_scope = f"{len(g.members)} primitive ops"
         if show_grad and incoming:
             label.append(f"|grad in| {_fmt(norm)}")
@@ -518,7 +342,7 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
             for pos, x in enumerate(trace.inputs_of(i)):
                 gx = edges.get((i, pos))
                 if gx is None or (trace.producer(x) is not None
-                                  and fn_group[trace.producer(x)] is g):
+                                  and grouping.box_of(x) is g):
                     continue
                 sent[id(x)] = gx if id(x) not in sent else sent[id(x)] + gx
         for x in g.ins:
@@ -527,19 +351,19 @@ def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, 
             if trace.is_leaf(x):
                 target = leaf_node[id(x)]
             else:
-                target = f"bw{group_index[id(fn_group[trace.producer(x)])]}"
+                target = f"bw{group_index[id(grouping.box_of(x))]}"
             em.edge(f"bw{n}", target, **_edge_colour(_norm(sent[id(x)])))
 
     # the seeds: d root / d root = 1
     for r_i, r in enumerate(roots):
         if not r._requires_grad:
             continue
-        name = _display_name(r, names, input_names) or "output"
+        name = names.of(r) or "output"
         seed = "1" if r.size == 1 else f"ones{tuple(r.shape)}"
         em.node(f"seed{r_i}", f"{name}\nd{name}/d{name} = {seed}", (), shape="box",
                 style="rounded,filled,bold", fillcolor=ROLE_STYLE["output"]["fillcolor"])
         target = (leaf_node[id(r)] if trace.is_leaf(r)
-                  else f"bw{group_index[id(fn_group[trace.producer(r)])]}")
+                  else f"bw{group_index[id(grouping.box_of(r))]}")
         em.edge(f"seed{r_i}", target, **_edge_colour(_norm(np.ones(r.shape))))
     em.finish()
 
