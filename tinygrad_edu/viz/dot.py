@@ -73,15 +73,21 @@ def _graph_class():
     return Graph
 
 
-def _new_graph(name, rankdir):
-    """An empty drawing named ``name`` ('forward' or 'backward'), laid out along ``rankdir``."""
+def _new_graph(name, rankdir, title=None):
+    """An empty drawing named ``name`` ('forward' or 'backward'), laid out along ``rankdir``.
+
+    ``title``, when given, is the caption at the top.
+    """
     Graph = _graph_class()
-    return Graph(name=name,
-                 graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
-                             "nodesep": "0.2", "ranksep": "0.3", "newrank": "true"},
-                 node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box",
-                            "margin": "0.08,0.04", "height": "0.3"},
-                 edge_attr={"arrowsize": "0.6", "color": "#4d4d4d"})
+    graph = Graph(name=name,
+                  graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
+                              "nodesep": "0.2", "ranksep": "0.3", "newrank": "true"},
+                  node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box",
+                             "margin": "0.08,0.04", "height": "0.3"},
+                  edge_attr={"arrowsize": "0.6", "color": "#4d4d4d"})
+    if title:
+        graph.attr(label=title, labelloc="t", fontsize="13")
+    return graph
 
 
 def _quote(value):
@@ -141,17 +147,17 @@ class _Emitter:
             parent.subgraph(subs[path])
 
 
-def _add_legend(graph, title, entries, rankdir):
+def _add_legend(graph, title, entries):
     """Add a framed legend titled ``title``: one sample node per ``(name, label, attrs)``.
 
-    Invisible edges keep the entries in reading order along ``rankdir``.
+    Invisible edges keep the entries in reading order along the graph's ``rankdir``.
     """
     leg = type(graph)(name="cluster_legend", graph_attr={"label": title, "style": "rounded",
                                                          "color": "#bdbdbd", "fontsize": "10"})
     for name, label, attrs in entries:
         leg.node(name, label, **attrs)
     names = [name for name, _, _ in entries]
-    if rankdir in ("RL", "BT"):
+    if graph.graph_attr["rankdir"] in ("RL", "BT"):
         names = names[::-1]
     for a, b in zip(names, names[1:]):
         leg.edge(a, b, style="invis")
