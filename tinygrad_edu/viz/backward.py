@@ -60,11 +60,11 @@ def _rule_node(em, n, g, grouping, totals, show_grad):
     incoming = [totals.get(id(o)) for o in g.outs]
     incoming = [a for a in incoming if a is not None]
     norm = math.sqrt(sum(_norm(a) ** 2 for a in incoming)) if incoming else 0.0
+    label = [f"{g.name} backward"]
     if g.level is None:
-        label = [f"{g.name} backward"]
         tip_scope = "/".join(grouping.scopes[g.members[0]])
     else:
-        label = [f"{g.name} backward", grouping.parts(g)]
+        label.append(grouping.parts(g))
         tip_scope = f"{len(g.members)} primitive ops"
     if show_grad and incoming:
         zeros = sum(int(np.count_nonzero(a == 0)) for a in incoming)
