@@ -349,6 +349,8 @@ def test_draw_after_backward_shows_every_value_and_gradient():
         assert node_by_title(fnodes, t.name) is not None
         got = number_after(node_by_title(bnodes, t.name)["label"], "|grad|")
         assert got == pytest.approx(float(np.linalg.norm(t.grad.numpy())), rel=2e-3), t.name
+    inner = [n for n in fnodes.values() if n.get("tooltip") in ("intermediate", "output")]
+    assert len(inner) >= 15 and all("\ngrad" in n["label"] for n in inner)   # every one
     with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
         loss.backward()                                     # the graph was drawn, not retained
 

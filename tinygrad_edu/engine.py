@@ -31,7 +31,7 @@ __all__ = ["toposort", "backpropagate", "rule_on_arrays", "rule_on_tensors", "ba
 
 
 # ---------------------------------------------------------------- the walk ----
-def toposort(roots):
+def toposort(roots, grad_only=True):
     """Tensors reachable from ``roots`` that require grad, inputs before outputs.
 
     Collect them with an explicit stack (each tensor once), then sort them by
@@ -39,9 +39,12 @@ def toposort(roots):
     records, and an op's inputs exist before it runs, so that number puts
     inputs first; leaves (made by no op) come first of all.  PyTorch orders
     its work the same way.  An op recorded before an in-place change is first
-    pointed back at the values it saw (``inplace.rebase``).
+    pointed back at the values it saw (``inplace.rebase``).  With
+    ``grad_only=False`` the tensors that need no gradient come too (graph
+    drawings show inputs and constants).
     """
-    found = {r: None for r in roots if r._requires_grad}  # a dict: an ordered set
+    everything = not grad_only
+    found = {r: None for r in roots if r._requires_grad or everything}  # an ordered set
     stack = list(found)
     while stack:
         fn = stack.pop()._ctx
@@ -50,7 +53,7 @@ def toposort(roots):
         if fn.serial < inplace.last_write:
             inplace.rebase(fn)
         for x in fn.inputs:
-            if x._requires_grad and x not in found:
+            if (x._requires_grad or everything) and x not in found:
                 found[x] = None
                 stack.append(x)
     return sorted(found, key=_recorded_at)
@@ -96,6 +99,11 @@ def rule_on_arrays(fn, grad, out):
     """Run ``fn``'s rule on NumPy arrays: a plain ``backward()``, where nobody will
     differentiate the backward pass, so nothing is recorded and no Tensor is made."""
     _check_usable(fn, out)
+    return local_gradients(fn, grad, out)
+
+
+def local_gradients(fn, grad, out):
+    """``fn``'s rule on arrays, with no check: one gradient (or None) per input."""
     if not fn.array_backward:      # a rule written for Tensors only: wrap, run, unwrap
         grads = _custom_rule(fn, out._make(np.asarray(grad), False, None), out)
         return tuple(None if g is None else g._data for g in grads)

@@ -1,560 +1,80 @@
-"""Build Graphviz drawings of the forward and backward graphs.
+"""The public entry points: ``draw_graph``, ``save_graph``, ``training_step_graphs``.
 
-How it works, in four steps:
+A drawing is made in four steps, each in a module of its own:
 
-1. ``_Trace`` walks the graph from the roots through ``t._ctx.inputs``
+1. ``viz.trace``: ``_Trace`` walks the graph from the roots to the leaves
    (iteratively, each tensor once), giving tensors inputs-before-outputs and
    one recorded ``Function`` per non-leaf tensor.
-2. ``_groups`` decides what becomes one box: every primitive on its own
-   (``collapse=None``), one box per derived op call such as ``sigmoid``
-   (``collapse='op'``), or one per layer (``collapse='module'``), using the
-   ``fn.scope`` names that ``autograd.scope`` / ``@composite`` record.
-3. For gradients, ``_Trace.backprop`` re-runs the same derivative rules the
-   engine runs (each ``Function.backward``, in reverse topological order, with
-   recording off) on the retained graph, keeping the gradient that flows along
-   every edge.  ``.grad`` is not touched.
-4. ``_forward_graph`` / ``_backward_graph`` emit nodes, edges and clusters.
+2. ``viz.groups``: ``_Grouping`` decides what becomes one box: every
+   primitive on its own (``collapse=None``), one box per derived-op call such
+   as ``sigmoid`` (``collapse='op'``), or one per layer
+   (``collapse='module'``), using the ``fn.scope`` names that
+   ``autograd.scope`` / ``@composite`` record.
+3. ``viz.trace`` again, for gradients: ``_Trace.backprop`` re-runs the same
+   derivative rules the engine runs (each ``Function.backward``, in reverse
+   topological order, with recording off) on the retained graph, keeping the
+   gradient that flows along every edge.  ``.grad`` is not touched.
+4. ``viz.forward`` / ``viz.backward`` emit the nodes, edges and clusters of
+   the two views, named by ``viz.names``, styled by ``viz.style`` and
+   written as DOT by ``viz.dot``.
 """
 from __future__ import annotations
 
-import math
 import os
 import pathlib
-import shutil
-import sys
 
 import numpy as np
 
-from .. import autograd, inplace
 from ..tensor import Tensor
+from .backward import _backward_graph
+from .dot import GraphvizNotFoundError, _new_graph, _output_format, _write_graph
+from .forward import _forward_graph
+from .groups import _Grouping
+from .names import _Names
+from .style import GRAD_BINS, gradient_color
+from .trace import _Trace
 
 __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
            "GraphvizNotFoundError", "GRAD_BINS"]
-
-# ----------------------------------------------------------------- styles --
-ROLE_STYLE = {
-    "input": {"fillcolor": "#d9f0d3", "style": "rounded,filled"},
-    "parameter": {"fillcolor": "#c6dbef", "style": "rounded,filled"},
-    "constant": {"fillcolor": "#f0f0f0", "style": "rounded,filled", "fontcolor": "#636363",
-                 "color": "#969696"},
-    "intermediate": {"fillcolor": "white", "style": "rounded,filled"},
-    "output": {"fillcolor": "#fdd0a2", "style": "rounded,filled,bold"},
-}
-OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#fff5c2"}
-GROUP_STYLE = {"shape": "box3d", "style": "filled", "fillcolor": "#ffe08a"}
-
-#: Colour scale of the backward view: (lower bound of the gradient norm, fill
-#: colour, font colour, edge pen width).  One bin per decade from 1 down to
-#: 1e-5; smaller non-zero norms share the palest bin.  Exactly zero and
-#: non-finite gradients have colours of their own (ZERO_COLOR, NONFINITE_COLOR).
-GRAD_BINS = (                          # ColorBrewer YlOrRd: dark red = large, yellow = tiny
-    (1.0, "#800026", "white", 3.5),
-    (1e-1, "#bd0026", "white", 3.0),
-    (1e-2, "#e31a1c", "white", 2.5),
-    (1e-3, "#fc4e2a", "white", 2.0),
-    (1e-4, "#fd8d3c", "black", 1.6),
-    (1e-5, "#feb24c", "black", 1.3),
-    (0.0, "#ffeda0", "black", 1.0),
-)
-ZERO_COLOR = "#bdbdbd"
-NONFINITE_COLOR = "#e7298a"
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """Rendering needs the Graphviz ``dot`` program, and it is not installed."""
-
-
-def _dot_missing_message(fmt):
-    return (
-        f"Rendering the graph to {fmt or 'an image'} needs Graphviz's 'dot' program, which was not "
-        f"found on PATH. Install Graphviz (the system program; the 'graphviz' Python package alone "
-        f"is not enough): Debian/Ubuntu 'sudo apt-get install graphviz', Fedora 'sudo dnf install "
-        f"graphviz', macOS 'brew install graphviz', conda 'conda install -c conda-forge graphviz', "
-        f"Windows: https://graphviz.org/download/ (add its bin folder to PATH); in this project "
-        f"'make graphviz' does it where it can. Without it, graph.source and "
-        f"save_graph(..., format='dot') still work.")
-
-
-def gradient_color(norm):
-    """Colour of a gradient of norm ``norm`` in the backward view.
-
-    Returns a dict with ``fillcolor``, ``fontcolor``, ``penwidth``, ``style``
-    (``'dashed'`` for an exactly-zero gradient) and ``bin`` (a readable name).
-
-    Examples
-    --------
-    >>> from tinygrad_edu.viz import gradient_color
-    >>> gradient_color(0.05)["bin"], gradient_color(0.0)["bin"]
-    ('[1e-02, 1e-01)', 'exactly 0')
-    """
-    if norm is None or not math.isfinite(norm):
-        return {"fillcolor": NONFINITE_COLOR, "fontcolor": "white", "penwidth": 3.0,
-                "style": "bold", "bin": "nan or inf"}
-    if norm == 0:
-        return {"fillcolor": ZERO_COLOR, "fontcolor": "#525252", "penwidth": 1.0,
-                "style": "dashed", "bin": "exactly 0"}
-    upper = None
-    for lo, fill, font, pen in GRAD_BINS:
-        if norm >= lo:
-            if lo == 0.0:
-                name = f"(0, {GRAD_BINS[-2][0]:.0e})"
-            elif upper is None:
-                name = f">= {lo:.0e}"
-            else:
-                name = f"[{lo:.0e}, {upper:.0e})"
-            return {"fillcolor": fill, "fontcolor": font, "penwidth": pen, "style": "solid",
-                    "bin": name}
-        upper = lo
-    raise AssertionError("unreachable: the last bin starts at 0")  # pragma: no cover
-
-
-# ----------------------------------------------------------------- labels --
-def _fmt(v):
-    return f"{float(v):.3g}"
-
-
-def _summary(a, max_values):
-    """The values themselves for a tiny array, else min / mean / max."""
-    a = np.asarray(a)
-    if a.size == 0:
-        return "empty"
-    with np.errstate(all="ignore"):
-        if a.size <= max_values:
-            if a.size == 1:                               # fast path: array2string is slow
-                return "[" * a.ndim + _fmt(a.reshape(-1)[0]) + "]" * a.ndim
-            return np.array2string(a, precision=3, separator=", ", suppress_small=True,
-                                   max_line_width=10_000).replace("\n", "")
-        if a.dtype.kind == "b":
-            return f"{int(a.sum())} of {a.size} true"
-        return f"min {_fmt(a.min())}  mean {_fmt(a.mean(dtype=np.float64))}  max {_fmt(a.max())}"
-
-
-def _norm(a):
-    with np.errstate(all="ignore"):
-        return float(np.sqrt(np.sum(np.square(np.asarray(a, dtype=np.float64)))))
-
-
-def _zero_units(g):
-    """Indices along the last axis where the whole gradient slice is exactly 0 (dead units)."""
-    g = np.asarray(g)
-    if g.ndim == 0 or g.shape[-1] < 2:
-        return []
-    dead = np.all(g.reshape(-1, g.shape[-1]) == 0, axis=0)
-    return np.flatnonzero(dead).tolist()
-
-
-_DTYPE_NAMES = {}
-
-
-def _shape_str(t):
-    dt = t._data.dtype
-    name = _DTYPE_NAMES.get(dt)
-    if name is None:
-        name = _DTYPE_NAMES[dt] = str(dt)
-    return f"{t._data.shape} {name}"
-
-
-_COMPOSITE_CODE = autograd.composite(lambda: None).__code__
-
-
-def _composite_names():
-    """Names of the ``@composite`` derived ops defined in tinygrad_edu (and in ``__main__``)."""
-    names = set()
-    for modname, mod in list(sys.modules.items()):
-        if mod is None or not (modname == "__main__" or modname.split(".")[0] == "tinygrad_edu"):
-            continue
-        for obj in list(vars(mod).values()):
-            if getattr(obj, "__code__", None) is _COMPOSITE_CODE:
-                names.add(obj.__name__)
-    return names
-
-
-# ------------------------------------------------------------------ trace --
-class _Trace:
-    """The graph reachable from ``roots``: tensors in topological order and their Functions."""
-
-    def __init__(self, roots):
-        self.roots = roots
-        self.tensors = []          # inputs before outputs
-        self.fns = []              # (fn, output tensor), inputs before outputs
-        self.fn_of = {}            # id(output tensor) -> fn index
-        self.consumers = {}        # id(tensor) -> [fn index, ...]
-        seen, fn_index = set(), {}
-        stack = [(r, False) for r in reversed(roots)]
-        while stack:                               # iterative DFS: no recursion limit
-            t, inputs_done = stack.pop()
-            if inputs_done:
-                self.tensors.append(t)
-                fn = t._ctx
-                if fn is not None:
-                    if id(fn) not in fn_index:     # (an in-place op's fn may have 2 outputs)
-                        fn_index[id(fn)] = len(self.fns)
-                        self.fns.append((fn, t))
-                    self.fn_of[id(t)] = fn_index[id(fn)]
-                continue
-            if id(t) in seen:
-                continue
-            seen.add(id(t))
-            stack.append((t, True))
-            fn = t._ctx
-            if fn is None:
-                continue
-            if getattr(fn, "inputs", None) is None:
-                raise RuntimeError(
-                    f"draw_graph: the graph behind this tensor (shape {t.shape}, made by "
-                    f"{type(fn).__name__}) was freed by backward(). Draw the graph before calling "
-                    f"backward(), or call backward(retain_graph=True) to keep it (see "
-                    f"tinygrad_edu.viz.training_step_graphs).")
-            for x in reversed(fn.inputs):
-                if id(x) not in seen:
-                    stack.append((x, False))
-        for i, (fn, _) in enumerate(self.fns):
-            for x in fn.inputs:
-                lst = self.consumers.setdefault(id(x), [])
-                if not lst or lst[-1] != i:
-                    lst.append(i)
-
-    def backprop(self):
-        """Re-run the engine's derivative rules on the retained graph, recording every edge.
-
-        Returns ``(totals, edges)``: ``totals[id(t)]`` is d(roots)/d(t) (an
-        ndarray) for every tensor that gets a gradient, ``edges[(k, pos)]`` is
-        the gradient that Function ``k`` sends to its input number ``pos``.
-        Roots are seeded with ones, as ``backward()`` does for a scalar.
-        """
-        totals, edges = {}, {}
-        for r in self.roots:
-            if r._requires_grad:
-                seed = np.ones(r.shape, dtype=r.dtype)
-                totals[id(r)] = totals[id(r)] + seed if id(r) in totals else seed
-        with autograd.no_grad(), np.errstate(all="ignore"):
-            for t in reversed(self.tensors):
-                g = totals.get(id(t))
-                fn = t._ctx
-                if g is None or fn is None:
-                    continue
-                if fn.needs_input_values:
-                    try:
-                        inplace.check(fn, t)
-                    except RuntimeError as e:
-                        raise RuntimeError(
-                            f"draw_graph(mode='backward'): {e} Draw the backward graph before the "
-                            f"optimizer step (see tinygrad_edu.viz.training_step_graphs)."
-                        ) from None
-                in_grads = fn.backward(Tensor._make(g, False, None), t)
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
-                k = self.fn_of[id(t)]
-                for pos, (x, gx) in enumerate(zip(fn.inputs, in_grads)):
-                    if gx is None or not x._requires_grad:
-                        continue
-                    gx = gx._data
-                    edges[(k, pos)] = gx
-                    prev = totals.get(id(x))
-                    totals[id(x)] = gx if prev is None else prev + gx
-        return totals, edges
-
-
-def _param_names(params):
-    """id(tensor) -> name, from a dict, a Module (``named_parameters()``) or a list of tensors."""
-    if params is None:
-        return {}
-    if hasattr(params, "named_parameters"):
-        items = params.named_parameters()
-        items = items.items() if isinstance(items, dict) else items
-    elif isinstance(params, dict):
-        items = params.items()
-    elif isinstance(params, Tensor):
-        items = [(params.name or "parameter", params)]
-    else:
-        items = [(p.name or f"param_{i}", p) for i, p in enumerate(params)]
-    out = {}
-    for name, p in items:
-        if not isinstance(p, Tensor):
-            raise TypeError(f"draw_graph: params must map names to Tensors, got {type(p).__name__} "
-                            f"for {name!r}")
-        out[id(p)] = str(name)
-    return out
-
-
-# ----------------------------------------------------------------- groups --
-def _find(parent, i):
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:                     # path compression
-        parent[i], i = root, parent[i]
-    return root
-
-
-def _instances(trace, scopes):
-    """inst[k][i]: which *call* of scope level k Function i belongs to.
-
-    Functions with the same ``scope[:k+1]`` that are connected through such
-    functions are one call (two separate ``relu(...)`` calls stay apart).
-    """
-    n = len(trace.fns)
-    depth = max((len(s) for s in scopes), default=0)
-    inst = []
-    for k in range(depth):
-        parent = list(range(n))
-        for i, (fn, _) in enumerate(trace.fns):
-            s = scopes[i]
-            if len(s) <= k:
-                continue
-            for x in fn.inputs:
-                j = trace.fn_of.get(id(x))
-                if j is not None and len(scopes[j]) > k and scopes[j][:k + 1] == s[:k + 1]:
-                    a, b = _find(parent, i), _find(parent, j)
-                    if a != b:
-                        parent[a] = b
-        inst.append([_find(parent, i) if len(scopes[i]) > k else None for i in range(n)])
-    return inst
-
-
-class _Group:
-    """One box of the drawing: a primitive Function or a collapsed call of a composite/module."""
-
-    def __init__(self, key, name, level):
-        self.key, self.name, self.level = key, name, level
-        self.members = []          # fn indices
-        self.ins = []              # input tensors from outside the group (ordered, unique)
-        self.outs = []             # output tensors seen outside the group (or roots)
-        self.clusters = ()         # cluster keys, outermost first
-
-
-def _groups(trace, collapse, roots):
-    composites = _composite_names()
-    scopes = [tuple(getattr(fn, "scope", ()) or ()) for fn, _ in trace.fns]
-    inst = _instances(trace, scopes)
-    if collapse in (None, "none"):
-        def level_of(s):
-            return None
-    elif collapse == "op":
-        def level_of(s):
-            return next((k for k, name in enumerate(s) if name in composites), None)
-    elif collapse == "module":
-        def level_of(s):
-            m = 0
-            while m < len(s) and s[m] not in composites:
-                m += 1
-            if m:
-                return m - 1
-            return 0 if s else None
-    elif isinstance(collapse, (list, tuple, set, frozenset)):
-        names = set(collapse)
-
-        def level_of(s):
-            return next((k for k, name in enumerate(s) if name in names), None)
-    else:
-        raise ValueError(f"draw_graph: collapse must be None, 'none', 'op', 'module' or a list of "
-                         f"scope names (e.g. ['sigmoid', 'dense_1']), got {collapse!r}")
-
-    groups, by_key, fn_group = [], {}, []
-    for i, (fn, _) in enumerate(trace.fns):
-        s = scopes[i]
-        level = level_of(s)
-        if level is None:
-            key, name = ("fn", i), type(fn).__name__
-        else:
-            key, name = (level, inst[level][i]), s[level]
-        g = by_key.get(key)
-        if g is None:
-            g = by_key[key] = _Group(key, name, level)
-            top = len(s) if level is None else level
-            g.clusters = tuple((k, inst[k][i], s[k], s[k] in composites) for k in range(top))
-            groups.append(g)
-        g.members.append(i)
-        fn_group.append(g)
-    root_ids = {id(r) for r in roots}
-    for g in groups:
-        members = set(g.members)
-        seen_in = set()
-        for i in g.members:
-            fn, out = trace.fns[i]
-            for x in fn.inputs:
-                j = trace.fn_of.get(id(x))
-                if (j is None or j not in members) and id(x) not in seen_in:
-                    seen_in.add(id(x))
-                    g.ins.append(x)
-            used_outside = any(c not in members for c in trace.consumers.get(id(out), ()))
-            if id(out) in root_ids or used_outside:
-                g.outs.append(out)
-    return groups, fn_group, scopes, composites
-
-
-def _group_parts(g, trace, scopes):
-    """'MatMul · Add · relu': what a collapsed box contains, one level down."""
-    parts = []
-    for i in g.members:
-        s = scopes[i]
-        name = s[g.level + 1] if len(s) > g.level + 1 else type(trace.fns[i][0]).__name__
-        if name not in parts:
-            parts.append(name)
-    text = " · ".join(parts[:6])
-    return text + (" · ..." if len(parts) > 6 else "")
-
-
-# ------------------------------------------------------------------ graph --
-_GRAPH_CLASS = None
-
-
-def _graph_class():
-    """graphviz.Digraph with rendering that explains a missing ``dot`` (imported on first use)."""
-    global _GRAPH_CLASS
-    if _GRAPH_CLASS is not None:
-        return _GRAPH_CLASS
-    try:
-        import graphviz
-    except ImportError:
-        raise ImportError("draw_graph needs the 'graphviz' Python package: pip install graphviz "
-                          "(or pip install 'tinygrad_edu[viz]'). Rendering images also needs the "
-                          "Graphviz program 'dot'.") from None
-
-    class Graph(graphviz.Digraph):
-        """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` program."""
-
-        def _check_dot(self, fmt):
-            if shutil.which(self.engine or "dot") is None:
-                raise GraphvizNotFoundError(_dot_missing_message(fmt))
-
-        def pipe(self, format=None, *args, **kwargs):
-            self._check_dot(format or self.format)
-            try:
-                return super().pipe(format, *args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise GraphvizNotFoundError(_dot_missing_message(format or self.format)) from None
-
-        def render(self, *args, **kwargs):
-            self._check_dot(kwargs.get("format") or self.format)
-            try:
-                return super().render(*args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise GraphvizNotFoundError(_dot_missing_message(self.format)) from None
-
-    _GRAPH_CLASS = Graph
-    return Graph
-
-
-def _new_graph(name, rankdir):
-    Graph = _graph_class()
-    return Graph(name=name,
-                 graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
-                             "nodesep": "0.2", "ranksep": "0.3", "newrank": "true"},
-                 node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box",
-                            "margin": "0.08,0.04", "height": "0.3"},
-                 edge_attr={"arrowsize": "0.6", "color": "#4d4d4d"})
-
-
-def _quote(value):
-    """A DOT double-quoted string (graphviz' own quoting is too slow for 100,000 nodes)."""
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _attrs(attrs, bracket=False):
-    text = "".join(f" {k}={_quote(v)}" for k, v in attrs.items())
-    return f" [{text[1:]}]" if bracket and text else text
-
-
-class _Emitter:
-    """Collects nodes per cluster, then nests the clusters into the graph."""
-
-    def __init__(self, graph):
-        self.graph = graph
-        self.cluster_nodes = {}    # cluster path -> [(name, label, attrs)]
-        self.cluster_info = {}     # cluster path -> (label, is_composite)
-
-    def node(self, name, label, clusters=(), **attrs):
-        path = tuple((k, i) for k, i, _, _ in clusters)
-        for depth in range(1, len(clusters) + 1):
-            _, _, cname, composite = clusters[depth - 1]
-            self.cluster_info.setdefault(path[:depth], (cname, composite))
-        line = f"\t{name} [label={_quote(label)}{_attrs(attrs)}]\n"
-        self.cluster_nodes.setdefault(path, []).append(line)
-
-    def edge(self, tail, head, **attrs):
-        self.graph.body.append(f"\t{tail} -> {head}{_attrs(attrs, bracket=True)}\n")
-
-    def finish(self):
-        Graph = type(self.graph)
-        subs = {}
-        for path in self.cluster_info:
-            label, composite = self.cluster_info[path]
-            style = ({"style": "dashed,rounded", "color": "#969696", "fontcolor": "#737373"}
-                     if composite else {"style": "rounded", "color": "#525252",
-                                        "fontcolor": "#252525"})
-            subs[path] = Graph(name=f"cluster_{len(subs)}",
-                               graph_attr={"label": label, "labeljust": "l", "fontsize": "10",
-                                           **style})
-        for path, nodes in self.cluster_nodes.items():
-            target = subs[path] if path else self.graph
-            target.body.extend(nodes)
-        for path in sorted(subs, key=len, reverse=True):   # innermost clusters first
-            parent = subs[path[:-1]] if len(path) > 1 else self.graph
-            parent.subgraph(subs[path])
-
-
-def _leaf_clusters(t, trace, fn_group):
-    """A parameter/constant sits in the innermost cluster holding all its consumers."""
-    paths = [fn_group[c].clusters for c in trace.consumers.get(id(t), ())]
-    if not paths:
-        return ()
-    common = paths[0]
-    for p in paths[1:]:
-        n = 0
-        while n < min(len(common), len(p)) and common[n][:2] == p[n][:2]:
-            n += 1
-        common = common[:n]
-    return common
 
 
 # ------------------------------------------------------------- draw_graph --
 def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True, show_grad=True,
                rankdir=None, collapse=None, legend=True, max_values=4, fold_constants=True,
                title=None):
-    """Draw the computation graph that produced ``roots`` with Graphviz.
+    """Draw the computation graph that produced ``roots`` (see ``docs/graphs.md``).
 
     Parameters
     ----------
     *roots : Tensor
-        The outputs to draw (e.g. the loss).  Their graph must still exist:
-        draw before ``backward()``, or call ``backward(retain_graph=True)``.
+        What to draw (the loss): before ``backward()``, or after ``backward(retain_graph=True)``.
     mode : {'forward', 'backward'}
-        ``'forward'``: tensors and ops, values flowing forward.
-        ``'backward'``: one node per derivative rule (``'MatMul backward'``),
-        edges from the output towards the leaves, each leaf's gradient
-        accumulation labelled with its name and gradient shape; nodes and edges
-        coloured by the norm of the gradient (see ``GRAD_BINS``).
-    params : dict, Module or list of Tensor, optional
-        Names for parameters (a Module's ``named_parameters()``).  By default
-        a tensor's ``.name`` is used (``Dense`` sets ``'dense_1.kernel'``).
-    inputs : dict or list of Tensor, optional
-        Tensors to show as inputs (dict keys name them).  Unnamed leaves that
-        need no gradient are inputs, or constants when they are scalars or are
-        made inside a derived op (sigmoid's sign mask).
+        Tensors and ops with their values; or one node per derivative rule
+        (``'MatMul backward'``), coloured by the gradient's norm (``GRAD_BINS``).
+    params, inputs : dict, Module or list of Tensor, optional
+        Names for parameters (a Module's ``named_parameters()``) and tensors
+        to show as inputs.  By default a tensor's ``.name`` is used; an
+        unnamed leaf without gradient is an input, or a constant when it is a
+        scalar or made inside a derived op (sigmoid's sign mask).
     show_data : bool
         Show values (tiny tensors in full, others as min / mean / max).
     show_grad : bool or 'all'
-        Forward mode: show ``.grad`` where it exists (True), nothing (False),
-        or d(root)/d(tensor) for every tensor, computed by re-running the
-        derivative rules on the retained graph ('all').  Backward mode: show
-        gradient norms and zero counts in the labels.
+        Forward: d(root)/d(tensor) for every tensor ('all'; the default True
+        does this once a backward pass has run through the graph, and shows
+        nothing before), or nothing (False).  Backward: gradient norms and
+        zero counts.
     rankdir : str, optional
-        Graphviz layout direction.  Default ``'LR'`` for forward and ``'RL'``
-        for backward, so both pictures have inputs on the left and the loss on
-        the right.
+        Layout direction; default 'LR' forward, 'RL' backward (the loss on the right).
     collapse : None, 'op', 'module' or list of str
-        ``None`` draws every primitive (derived ops and layers become
-        clusters); ``'op'`` draws each derived-op call (``sigmoid``,
-        ``binary_cross_entropy``) as one box; ``'module'`` draws each layer
-        (``dense_1``) as one box; a list collapses the scopes with those names.
+        One box per primitive (None), per derived-op call ('op': ``sigmoid``),
+        per layer ('module': ``dense_1``) or per call of the named scopes;
+        the scopes around a box are drawn as frames.
     legend : bool
         Add a legend of node kinds (forward) or of the colour scale (backward).
     max_values : int
         Tensors with at most this many elements show all their values.
     fold_constants : bool
-        Write scalar constants into the op's label (``Mul(·, -1)``) instead of
-        drawing a node for each.
+        Write scalar constants into the op's label (``Mul(·, -1)``).
     title : str, optional
         A caption for the picture.
 
@@ -567,12 +87,24 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
     --------
     >>> import tinygrad_edu as tg
     >>> w = tg.Tensor([[0.5], [-1.0]], requires_grad=True, name="w")
-    >>> x = tg.Tensor([[1.0], [2.0]], name="x")
-    >>> y = (w.T @ x).sigmoid()
-    >>> g = tg.draw_graph(y, collapse="op")
-    >>> "sigmoid" in g.source and "w" in g.source
+    >>> "sigmoid" in tg.draw_graph((w.T @ w).sigmoid(), collapse="op").source
     True
     """
+    roots = _check_roots(roots, mode, show_grad)
+    trace = _Trace(roots)
+    names = _Names(params, inputs)
+    grouping = _Grouping(trace, collapse, roots)
+    graph = _new_graph(mode, rankdir or ("LR" if mode == "forward" else "RL"), title)
+    if mode == "forward":
+        _forward_graph(graph, trace, grouping, names, roots, show_data, show_grad, max_values,
+                       fold_constants, legend)
+    else:
+        _backward_graph(graph, trace, grouping, names, roots, show_grad, legend)
+    return graph
+
+
+def _check_roots(roots, mode, show_grad):
+    """Check ``draw_graph``'s arguments; return the roots as a list without repeats."""
     if mode not in ("forward", "backward"):
         raise ValueError(f"draw_graph: mode must be 'forward' or 'backward', got {mode!r}")
     if len(roots) == 1 and isinstance(roots[0], (list, tuple)):
@@ -584,334 +116,10 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
             raise TypeError(f"draw_graph: roots must be Tensors, got {type(r).__name__}")
     if show_grad not in (True, False, "all"):
         raise ValueError(f"draw_graph: show_grad must be True, False or 'all', got {show_grad!r}")
-    roots = list(dict.fromkeys(roots))          # unique, in order
-    trace = _Trace(roots)
-    names = _param_names(params)
-    input_names = {}
-    if inputs is not None:
-        input_names = ({id(t): str(k) for k, t in inputs.items()} if isinstance(inputs, dict)
-                       else {id(t): t.name for t in ([inputs] if isinstance(inputs, Tensor)
-                                                     else inputs)})
-    groups, fn_group, scopes, composites = _groups(trace, collapse, roots)
-    rankdir = rankdir or ("LR" if mode == "forward" else "RL")
-    graph = _new_graph(mode, rankdir)
-    if title:
-        graph.attr(label=title, labelloc="t", fontsize="13")
-    ctx = dict(trace=trace, names=names, input_names=input_names, groups=groups,
-               fn_group=fn_group, scopes=scopes, composites=composites, roots=roots,
-               show_data=show_data, show_grad=show_grad, max_values=max_values,
-               fold_constants=fold_constants)
-    if mode == "forward":
-        ctx["kinds"] = _forward_graph(graph, **ctx)
-    else:
-        if not any(r._requires_grad for r in roots):
-            raise ValueError("draw_graph(mode='backward'): no root requires grad, so backward() "
-                             "would have nothing to walk. Create the parameters with "
-                             "requires_grad=True.")
-        _backward_graph(graph, **ctx)
-    if legend:
-        if mode == "forward":
-            _forward_legend(graph, rankdir, ctx["kinds"])
-        else:
-            _backward_legend(graph, rankdir)
-    return graph
-
-
-def _display_name(t, names, input_names):
-    return names.get(id(t)) or input_names.get(id(t)) or t.name
-
-
-def _role(t, root_ids, names, input_names, trace, scopes, composites):
-    if id(t) in root_ids:
-        return "output"
-    if t._ctx is not None:
-        return "intermediate"
-    if t._requires_grad or id(t) in names:
-        return "parameter"
-    if id(t) in input_names or t.name:
-        return "input"
-    if t.size <= 1:
-        return "constant"
-    made_inside_op = all(any(n in composites for n in scopes[c])
-                         for c in trace.consumers.get(id(t), ()))
-    return "constant" if made_inside_op else "input"
-
-
-def _index_str(index):
-    """x[0, 1:3, [int array]] written compactly."""
-    def one(i):
-        if isinstance(i, slice):
-            text = ":".join("" if v is None else str(v) for v in (i.start, i.stop, i.step))
-            return text[:-1] if i.step is None else text
-        if isinstance(i, np.ndarray):
-            return f"{i.dtype.kind == 'b' and 'mask' or 'array'}{i.shape}"
-        return "..." if i is Ellipsis else repr(i)
-    items = index if isinstance(index, tuple) else (index,)
-    return "[" + ", ".join(one(i) for i in items) + "]"
-
-
-def _op_label(fn, folded):
-    """'Mul(·, -1)', 'Pow(·, -1)', 'Sum(axis=0)', 'Where' + mask line."""
-    name = type(fn).__name__
-    args = []
-    if folded:
-        args = [_fmt(np.asarray(x._data).reshape(-1)[0]) if id(x) in folded else "·"
-                for x in fn.inputs]
-    extra = []
-    if name == "Pow" and hasattr(fn, "exponent"):
-        args = (args or ["·"]) + [_fmt(fn.exponent)]
-    for attr in ("axis", "axes"):
-        v = getattr(fn, attr, None)
-        if v is not None and name != "Cat":
-            extra.append(f"{attr}={v}")
-    if name == "Cat":
-        extra.append(f"axis={getattr(fn, 'axis', 0)}")
-    label = name + (f"({', '.join(args)})" if args else "")
-    index = getattr(fn, "index", None)
-    if index is not None:
-        label += _index_str(index)
-    if extra:
-        label += f" [{', '.join(extra)}]"
-    cond = getattr(fn, "cond", None)
-    if name == "Where" and cond is not None:
-        cond = np.asarray(cond)
-        label += f"\nmask {100.0 * cond.mean():.0f}% true"
-    return label
-
-
-def _forward_graph(graph, trace, names, input_names, groups, fn_group, scopes, composites, roots,
-                   show_data, show_grad, max_values, fold_constants):
-    root_ids = {id(r) for r in roots}
-    totals = trace.backprop()[0] if show_grad == "all" else {}
-    em = _Emitter(graph)
-    tid = {id(t): f"t{i}" for i, t in enumerate(trace.tensors)}
-    roles = {id(t): _role(t, root_ids, names, input_names, trace, scopes, composites)
-             for t in trace.tensors if t._ctx is None or id(t) in root_ids}
-
-    # Which leaves get no node: scalar constants folded into their op's label,
-    # and constants used only inside a collapsed box.
-    hidden = set()
-    for t in trace.tensors:
-        if t._ctx is not None or roles[id(t)] != "constant" or id(t) in root_ids:
-            continue
-        users = {id(fn_group[c]) for c in trace.consumers.get(id(t), ())}
-        collapsed_only = all(len(fn_group[c].members) > 1 or fn_group[c].level is not None
-                             for c in trace.consumers.get(id(t), ()))
-        if (fold_constants and t.size == 1) or (len(users) == 1 and collapsed_only):
-            hidden.add(id(t))
-    # versions recorded by the ops that used a leaf (an in-place update after the forward)
-    stale = set()
-    for fn, _ in trace.fns:
-        for x, v in zip(fn.inputs, getattr(fn, "versions", ())):
-            if x._version != v:
-                stale.add(id(x))
-
-    kinds = set()
-    visible = set()
-    for g in groups:
-        for x in g.ins:
-            if id(x) not in hidden:
-                visible.add(id(x))
-        for o in g.outs:
-            visible.add(id(o))
-    for r in roots:
-        visible.add(id(r))
-
-    for t in trace.tensors:
-        if id(t) not in visible:
-            continue
-        role = roles.get(id(t), "intermediate")
-        name = _display_name(t, names, input_names)
-        lines = []
-        if name:
-            lines.append(name)
-        elif role != "intermediate":
-            lines.append(role)
-        lines.append(_shape_str(t))
-        if show_data:
-            lines.append(_summary(t._data, max_values))
-        grad = None
-        if show_grad == "all":
-            grad = totals.get(id(t))
-        elif show_grad and t.grad is not None:
-            grad = t.grad._data
-        if grad is not None:
-            lines.append("grad " + _summary(grad, max_values))
-        if id(t) in stale:
-            lines.append("! changed in place after this forward")
-        if t._ctx is not None:
-            clusters = fn_group[trace.fn_of[id(t)]].clusters
-        elif role in ("parameter", "constant"):
-            clusters = _leaf_clusters(t, trace, fn_group)
-        else:
-            clusters = ()
-        em.node(tid[id(t)], "\n".join(lines), clusters, tooltip=role, **ROLE_STYLE[role])
-        kinds.add(role)
-
-    for n, g in enumerate(groups):
-        kinds.add("op" if g.level is None else "group")
-        if g.level is None:
-            fn = trace.fns[g.members[0]][0]
-            folded = {id(x) for x in fn.inputs if id(x) in hidden}
-            label = _op_label(fn, folded)
-            attrs = dict(OP_STYLE, tooltip="scope: " + ("/".join(scopes[g.members[0]]) or "-"))
-        else:
-            label = f"{g.name}\n{_group_parts(g, trace, scopes)}"
-            attrs = dict(GROUP_STYLE, tooltip=f"{len(g.members)} primitive ops")
-        em.node(f"op{n}", label, g.clusters, **attrs)
-        for x in g.ins:
-            if id(x) in visible:
-                uses = sum(1 for i in g.members for y in trace.fns[i][0].inputs if y is x)
-                em.edge(tid[id(x)], f"op{n}", **({"label": f"×{uses}"} if uses > 1 else {}))
-        for o in g.outs:
-            em.edge(f"op{n}", tid[id(o)])
-    em.finish()
-    return kinds
-
-
-def _backward_graph(graph, trace, names, input_names, groups, fn_group, scopes, composites, roots,
-                    show_data, show_grad, max_values, fold_constants):
-    totals, edges = trace.backprop()
-    em = _Emitter(graph)
-    group_index = {id(g): n for n, g in enumerate(groups)}
-
-    def grad_lines(arr):
-        if not show_grad or arr is None:
-            return []
-        lines = [f"|grad| {_fmt(_norm(arr))}"]
-        zeros = int(np.count_nonzero(np.asarray(arr) == 0))
-        if zeros:
-            lines.append(f"zeros {zeros}/{np.size(arr)}")
-        return lines
-
-    def colour_attrs(norm, node=True):
-        c = gradient_color(norm)
-        if node:
-            style = "filled,dashed" if c["style"] == "dashed" else "filled"
-            return {"fillcolor": c["fillcolor"], "fontcolor": c["fontcolor"], "style": style,
-                    "tooltip": f"gradient norm {norm:.3g} (bin {c['bin']})"}
-        return {"color": c["fillcolor"] if c["style"] != "dashed" else "#969696",
-                "penwidth": str(c["penwidth"]), "style": c["style"],
-                "tooltip": f"gradient norm {norm:.3g} (bin {c['bin']})"}
-
-    # gradient accumulation at the leaves
-    leaf_node = {}
-    for t in trace.tensors:
-        if t._ctx is not None or not t._requires_grad:
-            continue
-        nid = f"acc{len(leaf_node)}"
-        leaf_node[id(t)] = nid
-        g = totals.get(id(t))
-        name = _display_name(t, names, input_names) or "leaf"
-        lines = [name, f"grad {tuple(t.shape)}"] + grad_lines(g)
-        dead = _zero_units(g) if g is not None else []
-        if dead and len(dead) < t.shape[-1] and show_grad:
-            lines.append(f"zero-grad units {dead} of {t.shape[-1]}")
-        norm = _norm(g) if g is not None else 0.0
-        em.node(nid, "\n".join(lines), _leaf_clusters(t, trace, fn_group),
-                shape="box", **colour_attrs(norm))
-
-    # one node per derivative rule (or per collapsed box)
-    for n, g in enumerate(groups):
-        incoming = [totals.get(id(o)) for o in g.outs]
-        incoming = [a for a in incoming if a is not None]
-        norm = math.sqrt(sum(_norm(a) ** 2 for a in incoming)) if incoming else 0.0
-        if g.level is None:
-            fn = trace.fns[g.members[0]][0]
-            label = [f"{type(fn).__name__} backward"]
-            tip_scope = "/".join(scopes[g.members[0]])
-        else:
-            label = [f"{g.name} backward", _group_parts(g, trace, scopes)]
-            tip_scope = f"{len(g.members)} primitive ops"
-        if show_grad and incoming:
-            label.append(f"|grad in| {_fmt(norm)}")
-            zeros = sum(int(np.count_nonzero(a == 0)) for a in incoming)
-            if zeros:
-                label.append(f"zeros {zeros}/{sum(a.size for a in incoming)}")
-        attrs = colour_attrs(norm)
-        attrs["tooltip"] = f"{attrs['tooltip']}; scope: {tip_scope or '-'}"
-        em.node(f"bw{n}", "\n".join(label), g.clusters,
-                shape="ellipse" if g.level is None else "box3d", **attrs)
-        # edges to where the gradient goes next: the producer of each input, or its leaf
-        sent = {}
-        for i in g.members:
-            fn = trace.fns[i][0]
-            for pos, x in enumerate(fn.inputs):
-                gx = edges.get((i, pos))
-                if gx is None or (trace.fn_of.get(id(x)) is not None
-                                  and fn_group[trace.fn_of[id(x)]] is g):
-                    continue
-                sent[id(x)] = gx if id(x) not in sent else sent[id(x)] + gx
-        for x in g.ins:
-            if id(x) not in sent:
-                continue
-            if x._ctx is None:
-                target = leaf_node[id(x)]
-            else:
-                target = f"bw{group_index[id(fn_group[trace.fn_of[id(x)]])]}"
-            em.edge(f"bw{n}", target, **colour_attrs(_norm(sent[id(x)]), node=False))
-
-    # the seeds: d root / d root = 1
-    for r_i, r in enumerate(roots):
-        if not r._requires_grad:
-            continue
-        name = _display_name(r, names, input_names) or "output"
-        seed = "1" if r.size == 1 else f"ones{tuple(r.shape)}"
-        em.node(f"seed{r_i}", f"{name}\nd{name}/d{name} = {seed}", (), shape="box",
-                style="rounded,filled,bold", fillcolor=ROLE_STYLE["output"]["fillcolor"])
-        target = (leaf_node[id(r)] if r._ctx is None
-                  else f"bw{group_index[id(fn_group[trace.fn_of[id(r)]])]}")
-        em.edge(f"seed{r_i}", target, **colour_attrs(_norm(np.ones(r.shape)), node=False))
-    em.finish()
-
-
-def _legend_chain(leg, names, rankdir):
-    """Invisible edges keep the legend entries in reading order."""
-    if rankdir in ("RL", "BT"):
-        names = names[::-1]
-    for a, b in zip(names, names[1:]):
-        leg.edge(a, b, style="invis")
-
-
-def _forward_legend(graph, rankdir, kinds):
-    """One sample node per kind of node that appears in the graph."""
-    Graph = type(graph)
-    leg = Graph(name="cluster_legend", graph_attr={"label": "legend", "style": "rounded",
-                                                   "color": "#bdbdbd", "fontsize": "10"})
-    names = []
-    for role in ("input", "parameter", "constant", "intermediate", "output"):
-        if role in kinds:
-            leg.node(f"legend_{role}", role, **ROLE_STYLE[role])
-            names.append(f"legend_{role}")
-    if "op" in kinds:
-        leg.node("legend_op", "primitive op", **OP_STYLE)
-        names.append("legend_op")
-    if "group" in kinds:
-        leg.node("legend_group", "collapsed op / layer", **GROUP_STYLE)
-        names.append("legend_group")
-    _legend_chain(leg, names, rankdir)
-    graph.subgraph(leg)
-
-
-def _backward_legend(graph, rankdir):
-    Graph = type(graph)
-    leg = Graph(name="cluster_legend",
-                graph_attr={"label": "gradient norm |grad| (log scale)", "style": "rounded",
-                            "color": "#bdbdbd", "fontsize": "10"})
-    samples = [lo * 2 if lo else 1e-7 for lo, *_ in GRAD_BINS] + [0.0, float("nan")]
-    for k, v in enumerate(samples):
-        c = gradient_color(v)
-        style = "filled,dashed" if c["style"] == "dashed" else "filled"
-        leg.node(f"legend_{k}", c["bin"], shape="box", style=style, fillcolor=c["fillcolor"],
-                 fontcolor=c["fontcolor"])
-    _legend_chain(leg, [f"legend_{k}" for k in range(len(samples))], rankdir)
-    graph.subgraph(leg)
+    return list(dict.fromkeys(roots))          # unique, in order
 
 
 # ------------------------------------------------------------- save_graph --
-_FORMATS = ("svg", "png", "pdf", "dot")
-
-
 def save_graph(*roots, path=None, format=None, **kwargs):
     """Draw (or take) a graph and write it to ``path``; return the path.
 
@@ -943,27 +151,14 @@ def save_graph(*roots, path=None, format=None, **kwargs):
     if path is None:
         raise TypeError("save_graph: give the output file, e.g. save_graph(loss, 'out/graph.svg')")
     path = pathlib.Path(path)
-    if format is None:
-        suffix = path.suffix.lstrip(".").lower()
-        format = {"gv": "dot"}.get(suffix, suffix) if suffix in _FORMATS + ("gv",) else "svg"
-    if format not in _FORMATS:
-        raise ValueError(f"save_graph: format must be one of {_FORMATS}, got {format!r}")
+    format = _output_format(path, format)
     if len(roots) == 1 and not isinstance(roots[0], Tensor) and hasattr(roots[0], "source"):
         if kwargs:
             raise TypeError("save_graph: drawing options cannot be applied to a drawn graph")
         graph = roots[0]
     else:
         graph = draw_graph(*roots, **kwargs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if format == "dot":
-        path.write_text(graph.source, encoding="utf-8")
-    else:
-        if not hasattr(graph, "_check_dot"):          # a plain Digraph from elsewhere
-            graph = _graph_class()(body=list(graph.body), name=graph.name,
-                                   graph_attr=graph.graph_attr, node_attr=graph.node_attr,
-                                   edge_attr=graph.edge_attr)
-        path.write_bytes(graph.pipe(format=format))
-    return path
+    return _write_graph(graph, path, format)
 
 
 # ------------------------------------------------- one training step, drawn --
@@ -999,10 +194,7 @@ def training_step_graphs(model, x, y, loss_fn, optimizer=None, forward_kwargs=No
         optimizer.zero_grad()                 # a training step starts from zero gradients
     elif hasattr(model, "zero_grad"):
         model.zero_grad()
-    if not isinstance(x, Tensor):
-        x = Tensor(np.asarray(x), name="X")
-    if not isinstance(y, Tensor):
-        y = Tensor(np.asarray(y, dtype=x.dtype), name="y")
+    x, y = _as_batch(x, y)
     pred = model(x)
     loss = loss_fn(pred, y)
     if loss.name is None:
@@ -1017,3 +209,12 @@ def training_step_graphs(model, x, y, loss_fn, optimizer=None, forward_kwargs=No
     if optimizer is not None:
         optimizer.step()
     return fwd, bwd
+
+
+def _as_batch(x, y):
+    """The batch as Tensors: arrays become ``X`` and ``y`` (``y`` in ``x``'s dtype)."""
+    if not isinstance(x, Tensor):
+        x = Tensor(np.asarray(x), name="X")
+    if not isinstance(y, Tensor):
+        y = Tensor(np.asarray(y, dtype=x.dtype), name="y")
+    return x, y

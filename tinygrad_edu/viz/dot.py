@@ -1,0 +1,195 @@
+"""Writing the drawings as DOT text, and rendering or saving them with Graphviz.
+
+Step 4 of drawing a graph (the views, ``viz.forward`` and ``viz.backward``)
+writes through this module:
+
+* :func:`_new_graph` makes the ``graphviz.Digraph`` (the ``graphviz``
+  package is imported on the first drawing, not with ``tinygrad_edu``); its
+  rendering raises :class:`GraphvizNotFoundError`, which says how to install
+  the ``dot`` program, when that program is missing;
+* :class:`_Emitter` writes nodes into the nested clusters (layers, derived
+  ops) they belong to, and edges;
+* :func:`_add_legend` adds the legend, :func:`_output_format` and
+  :func:`_write_graph` do the file side of ``save_graph``.
+"""
+from __future__ import annotations
+
+import shutil
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Rendering needs the Graphviz ``dot`` program, and it is not installed."""
+
+
+def _dot_missing_message(fmt):
+    """What to install, and what works without it, when ``dot`` is missing."""
+    return (
+        f"Rendering the graph to {fmt or 'an image'} needs Graphviz's 'dot' program, which was not "
+        f"found on PATH. Install Graphviz (the system program; the 'graphviz' Python package alone "
+        f"is not enough): Debian/Ubuntu 'sudo apt-get install graphviz', Fedora 'sudo dnf install "
+        f"graphviz', macOS 'brew install graphviz', conda 'conda install -c conda-forge graphviz', "
+        f"Windows: https://graphviz.org/download/ (add its bin folder to PATH); in this project "
+        f"'make graphviz' does it where it can. Without it, graph.source and "
+        f"save_graph(..., format='dot') still work.")
+
+
+_GRAPH_CLASS = None
+
+
+def _graph_class():
+    """graphviz.Digraph with rendering that explains a missing ``dot`` (imported on first use)."""
+    global _GRAPH_CLASS
+    if _GRAPH_CLASS is not None:
+        return _GRAPH_CLASS
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError("draw_graph needs the 'graphviz' Python package: pip install graphviz "
+                          "(or pip install 'tinygrad_edu[viz]'). Rendering images also needs the "
+                          "Graphviz program 'dot'.") from None
+
+    class Graph(graphviz.Digraph):
+        """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` program."""
+
+        def _check_dot(self, fmt):
+            if shutil.which(self.engine or "dot") is None:
+                raise GraphvizNotFoundError(_dot_missing_message(fmt))
+
+        def pipe(self, format=None, *args, **kwargs):
+            self._check_dot(format or self.format)
+            try:
+                return super().pipe(format, *args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise GraphvizNotFoundError(_dot_missing_message(format or self.format)) from None
+
+        def render(self, *args, **kwargs):
+            self._check_dot(kwargs.get("format") or self.format)
+            try:
+                return super().render(*args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise GraphvizNotFoundError(_dot_missing_message(self.format)) from None
+
+    _GRAPH_CLASS = Graph
+    return Graph
+
+
+def _new_graph(name, rankdir, title=None):
+    """An empty drawing named ``name`` ('forward' or 'backward'), laid out along ``rankdir``.
+
+    ``title``, when given, is the caption at the top.
+    """
+    Graph = _graph_class()
+    graph = Graph(name=name,
+                  graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
+                              "nodesep": "0.2", "ranksep": "0.3", "newrank": "true"},
+                  node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box",
+                             "margin": "0.08,0.04", "height": "0.3"},
+                  edge_attr={"arrowsize": "0.6", "color": "#4d4d4d"})
+    if title:
+        graph.attr(label=title, labelloc="t", fontsize="13")
+    return graph
+
+
+def _quote(value):
+    """A DOT double-quoted string (graphviz' own quoting is too slow for 100,000 nodes)."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _attrs(attrs, bracket=False):
+    """`` k="v" k2="v2"`` (in ``[...]`` when ``bracket``, unless there are none)."""
+    text = "".join(f" {k}={_quote(v)}" for k, v in attrs.items())
+    return f" [{text[1:]}]" if bracket and text else text
+
+
+class _Emitter:
+    """Collects nodes per cluster, then nests the clusters into the graph.
+
+    A node's ``clusters`` are the scopes around it, outermost first, each a
+    tuple ``(level, call, name, is_composite)`` (see ``viz.groups``): layers
+    get a solid frame, derived ops a dashed one.
+    """
+
+    def __init__(self, graph):
+        self.graph = graph
+        self.cluster_nodes = {}    # cluster path -> [DOT line, ...]
+        self.cluster_info = {}     # cluster path -> (label, is_composite)
+
+    def node(self, name, label, clusters=(), **attrs):
+        """Add node ``name`` with text ``label`` inside ``clusters``."""
+        path = tuple((k, i) for k, i, _, _ in clusters)
+        for depth in range(1, len(clusters) + 1):
+            _, _, cname, composite = clusters[depth - 1]
+            self.cluster_info.setdefault(path[:depth], (cname, composite))
+        line = f"\t{name} [label={_quote(label)}{_attrs(attrs)}]\n"
+        self.cluster_nodes.setdefault(path, []).append(line)
+
+    def edge(self, tail, head, **attrs):
+        """Add an edge ``tail -> head`` (edges need no cluster)."""
+        self.graph.body.append(f"\t{tail} -> {head}{_attrs(attrs, bracket=True)}\n")
+
+    def finish(self):
+        """Write the collected nodes into their clusters, and the clusters into the graph."""
+        Graph = type(self.graph)
+        subs = {}
+        for path in self.cluster_info:
+            label, composite = self.cluster_info[path]
+            style = ({"style": "dashed,rounded", "color": "#969696", "fontcolor": "#737373"}
+                     if composite else {"style": "rounded", "color": "#525252",
+                                        "fontcolor": "#252525"})
+            subs[path] = Graph(name=f"cluster_{len(subs)}",
+                               graph_attr={"label": label, "labeljust": "l", "fontsize": "10",
+                                           **style})
+        for path, nodes in self.cluster_nodes.items():
+            target = subs[path] if path else self.graph
+            target.body.extend(nodes)
+        for path in sorted(subs, key=len, reverse=True):   # innermost clusters first
+            parent = subs[path[:-1]] if len(path) > 1 else self.graph
+            parent.subgraph(subs[path])
+
+
+def _add_legend(graph, title, entries):
+    """Add a framed legend titled ``title``: one sample node per ``(name, label, attrs)``.
+
+    Invisible edges keep the entries in reading order along the graph's ``rankdir``.
+    """
+    leg = type(graph)(name="cluster_legend", graph_attr={"label": title, "style": "rounded",
+                                                         "color": "#bdbdbd", "fontsize": "10"})
+    for name, label, attrs in entries:
+        leg.node(name, label, **attrs)
+    names = [name for name, _, _ in entries]
+    if graph.graph_attr["rankdir"] in ("RL", "BT"):
+        names = names[::-1]
+    for a, b in zip(names, names[1:]):
+        leg.edge(a, b, style="invis")
+    graph.subgraph(leg)
+
+
+# ----------------------------------------------------------------- files --
+_FORMATS = ("svg", "png", "pdf", "dot")
+
+
+def _output_format(path, format):
+    """The file format for ``path``: ``format`` if given, else from the suffix, else 'svg'."""
+    if format is None:
+        suffix = path.suffix.lstrip(".").lower()
+        format = {"gv": "dot"}.get(suffix, suffix) if suffix in _FORMATS + ("gv",) else "svg"
+    if format not in _FORMATS:
+        raise ValueError(f"save_graph: format must be one of {_FORMATS}, got {format!r}")
+    return format
+
+
+def _write_graph(graph, path, format):
+    """Write ``graph`` to ``path`` (a pathlib.Path; folders are created) and return the path.
+
+    'dot' writes the DOT text; the other formats are rendered by Graphviz.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if format == "dot":
+        path.write_text(graph.source, encoding="utf-8")
+    else:
+        if not hasattr(graph, "_check_dot"):          # a plain Digraph from elsewhere
+            graph = _graph_class()(body=list(graph.body), name=graph.name,
+                                   graph_attr=graph.graph_attr, node_attr=graph.node_attr,
+                                   edge_attr=graph.edge_attr)
+        path.write_bytes(graph.pipe(format=format))
+    return path
