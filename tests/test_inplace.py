@@ -66,3 +66,25 @@ def test_stale_gradient_warns_only_after_an_in_place_update():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         (w * 2).sum().backward()
+
+
+def test_a_change_is_harmless_when_no_required_gradient_reads_it():
+    """As PyTorch: Mul reads a only for c's gradient, and c needs none."""
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    c = Tensor([3.0, 4.0])
+    y = (a * c).sum()
+    with tg.no_grad():
+        a += 1                                 # an optimizer-style update of a parameter
+    y.backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])
+
+
+def test_the_same_change_raises_when_a_required_gradient_reads_it():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    c = Tensor([3.0, 4.0], requires_grad=True)  # now c's gradient, a, is required
+    y = (a * c).sum()
+    with tg.no_grad():
+        a += 1
+    with pytest.raises(RuntimeError, match=r"Mul backward: input 0 of shape \(2,\) was modified"):
+        y.backward()
+    assert a.grad is None and c.grad is None    # refused before any .grad was touched

@@ -1,0 +1,117 @@
+"""engine.py: the backward loop, its walk, and outside tests written for other engines."""
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, engine
+
+
+def scalar(v):
+    return Tensor(v, requires_grad=True, dtype="float64")
+
+
+# ------------------------------------- micrograd's test/test_engine.py, ported ---
+# The expressions are micrograd's, with Value -> Tensor; `+=` and all.  micrograd
+# checks them against PyTorch; its numbers are recorded here (PyTorch is no
+# dependency of ours), next to the closed forms where they are short.
+def test_micrograd_sanity_check():
+    x = scalar(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    # z = 3x + 2 = -10 < 0, so q = z x and h = z^2: y = z^2 + z x + z x^2
+    # dy/dx = 2 z * 3 + (3x + z) + (3x^2 + 2 z x) = -60 - 22 + 128 = 46
+    assert y.item() == -20.0
+    assert x.grad.item() == 46.0
+
+
+def test_micrograd_more_ops_with_inplace_updates():
+    a = scalar(-4.0)
+    b = scalar(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    tol = 1e-6
+    assert abs(g.item() - 24.70408163265306) < tol            # micrograd's and PyTorch's numbers
+    assert abs(a.grad.item() - 138.83381924198252) < tol
+    assert abs(b.grad.item() - 645.5772594752186) < tol
+
+
+def test_inplace_update_keeps_the_old_value_for_ops_recorded_before():
+    c = scalar(3.0)
+    k = c * 1.0                      # c's old value, into a non-leaf
+    three_k = 3 * k                  # Mul reads k only for the constant's gradient: not required
+    k += 1                           # a recorded in-place op: k is now k + 1
+    (three_k + k * k).backward()     # d/dc [3c + (c + 1)^2] = 3 + 2 (c + 1) = 11
+    assert c.grad.item() == 11.0
+
+
+# ------------------------------------------------------------------- the walk ---
+def test_toposort_puts_inputs_first_and_keeps_only_what_needs_a_gradient():
+    x, w = scalar(1.0), Tensor(2.0)
+    y = x * w
+    z = y + y * x
+    order = [id(t) for t in engine.toposort([z])]          # (== is elementwise on Tensors)
+    assert order.index(id(x)) < order.index(id(y)) < order.index(id(z))
+    assert id(w) not in order and id(w) in map(id, engine.toposort([z], grad_only=False))
+
+
+def test_a_chain_of_100_000_ops_needs_no_recursion():
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones(3))
+
+
+def test_backpropagate_returns_the_wanted_gradients_and_touches_no_grad():
+    x = scalar(3.0)
+    y = x * x
+    z = y * 2.0
+    seen = []
+
+    def rule(fn, grad, out):
+        seen.append(type(fn).__name__)
+        return engine.rule_on_arrays(fn, grad, out)
+
+    got = engine.backpropagate([z], [np.float64(1.0)], rule, wanted={x, y}, retain_graph=True)
+    assert got[y] == 2.0 and got[x] == 12.0 and x.grad is None
+    assert seen == ["Mul", "Mul"]                 # one rule per op, outputs first
+
+
+def test_the_graph_survives_backward_and_a_second_backward_is_refused():
+    x = scalar(2.0)
+    y = (x * x).sum()
+    y.backward()
+    assert y.grad_fn.inputs[0].grad_fn.inputs == (x, x)
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        y.backward()
+    y2 = (x * x).sum()
+    y2.backward(retain_graph=True)
+    y2.backward()                                  # retained: fine
+    assert x.grad.item() == 4.0 + 4.0 + 4.0
+
+
+def test_a_users_function_with_a_wrong_gradient_shape_is_named():
+    class Bad(tg.Function):
+        def forward(self, x):
+            return x.sum()
+
+        def backward(self, grad, out):
+            return grad                            # should be broadcast to x's shape
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Bad.backward returned a gradient of shape \(\) "
+                                           r"for an input of shape \(3,\)"):
+        Bad.apply(x).backward()
