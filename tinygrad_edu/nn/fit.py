@@ -54,7 +54,7 @@ class RunningMeans:
         self.sums = [0.0] * len(metrics)
 
     def add(self, loss, y_pred, y_true):
-        """Count one batch: its mean ``loss`` and the predictions ``y_pred`` for labels ``y_true``."""
+        """Count one batch: its mean ``loss``, predictions ``y_pred`` and labels ``y_true``."""
         n = len(y_true)
         self.loss_sum += loss * n
         self.seen += n
@@ -111,7 +111,7 @@ class FitLoop:
 
     # ------------------------------------------------------------- training --
     def run(self, initial_epoch=0):
-        """Train from ``initial_epoch`` until ``epochs`` or ``stop_training``; return the History."""
+        """Train from ``initial_epoch`` to ``epochs`` (or ``stop_training``); return the History."""
         model = self.model
         model.__dict__.update(history=self.history, stop_training=False)
         model.train()
