@@ -4,7 +4,8 @@
 noisy circles in five lines of Keras, then explains the math those lines hide.
 This module holds everything needed to redo that with tinygrad_edu:
 
-- the recipe (:data:`RECIPE`, :func:`load_circles`, :func:`build_model`);
+- the recipe (:data:`RECIPE`, :func:`load_circles`, :func:`build_model`), from
+  :mod:`tinygrad_edu.recipe`;
 - the checks the article does by hand, done by our autodiff instead
   (:func:`activation_derivatives`, :func:`check_activation_derivatives`,
   :func:`output_layer_dz`, :func:`descend_sine_fit`);
@@ -31,6 +32,7 @@ import numpy as np
 
 from .autograd import no_grad
 from .autograd import grad as _grad
+from .recipe import ARCHITECTURE, DEMO_SEED, RECIPE, build_model, load_circles, train_article_model
 from .tensor import Tensor
 
 __all__ = [
@@ -43,77 +45,7 @@ __all__ = [
     "train_article_model", "run_demo",
 ]
 
-#: The article's data and training recipe.
-RECIPE = dict(n_samples=1000, factor=0.3, noise=0.10, test_size=0.1, split_seed=42,
-              epochs=50, batch_size=32)
-#: The article's layers after the 2-feature input: (units, activation).
-ARCHITECTURE = ((4, "relu"), (6, "relu"), (6, "relu"), (4, "relu"), (1, "sigmoid"))
-#: The seed ``tinygrad-edu demo`` uses; with it the full recipe reaches test accuracy 1.0
-#: (tests/test_article.py checks it).
-DEMO_SEED = 3
-
 _CMAP = "Spectral"
-
-
-# ------------------------------------------------------------------ recipe ---
-def load_circles(seed=None, n_samples=RECIPE["n_samples"]):
-    """The article's data: two noisy circles, split 90% / 10% (split seed 42).
-
-    Returns ``X_train, X_test, y_train, y_test`` as NumPy arrays.  The circles'
-    noise comes from the global generator (as in the article, which gives
-    ``make_circles`` no seed), reseeded first when ``seed`` is given.
-
-    Examples
-    --------
-    >>> X_train, X_test, y_train, y_test = load_circles(seed=0)
-    >>> X_train.shape, X_test.shape, y_train.shape
-    ((900, 2), (100, 2), (900,))
-    """
-    from .datasets import make_circles, train_test_split
-    from .random import manual_seed
-    if seed is not None:
-        manual_seed(seed)
-    X, y = make_circles(n_samples=n_samples, factor=RECIPE["factor"], noise=RECIPE["noise"])
-    return train_test_split(X, y, test_size=RECIPE["test_size"],
-                            random_state=RECIPE["split_seed"])
-
-
-def train_article_model(seed=DEMO_SEED, epochs=RECIPE["epochs"], callbacks=None, verbose=0):
-    """The whole recipe: seed, data, model, ``fit``; returns ``(model, history, data)``.
-
-    One seed drives everything, in the article's order: the circles' noise,
-    then the weights, then the shuffling.  ``data`` is
-    ``(X_train, X_test, y_train, y_test)``.
-    """
-    data = load_circles(seed)
-    model = build_model()
-    history = model.fit(data[0], data[2], epochs=epochs, batch_size=RECIPE["batch_size"],
-                        verbose=verbose, callbacks=callbacks or [])
-    return model, history, data
-
-
-def build_model(optimizer="adam", compile=True, **layer_options):
-    """The article's model, written exactly as its Keras snippet (compiled unless ``compile=False``).
-
-    ``layer_options`` go to every ``Dense`` (e.g. ``bias_initializer=...``).
-
-    Examples
-    --------
-    >>> model = build_model()
-    >>> sum(p.size for p in model.parameters())
-    117
-    """
-    from .nn import Dense, Sequential
-    kw = layer_options
-    model = Sequential()
-    model.add(Dense(4, input_dim=2, activation='relu', **kw))
-    model.add(Dense(6, activation='relu', **kw))
-    model.add(Dense(6, activation='relu', **kw))
-    model.add(Dense(4, activation='relu', **kw))
-    model.add(Dense(1, activation='sigmoid', **kw))
-    if compile:
-        model.compile(loss='binary_crossentropy', optimizer=optimizer, metrics=['accuracy'])
-    return model
 
 
 # ---------------------------------------------------- checks by autodiff ----
