@@ -21,7 +21,7 @@ def test_data_recipe():
 
 def test_model_is_the_articles():
     model = article.build_model()
-    sizes = article._layer_sizes(model)
+    sizes = article.plots._layer_sizes(model)
     assert sizes == [(2, "input"), (4, "relu"), (6, "relu"), (6, "relu"), (4, "relu"),
                      (1, "sigmoid")]
     assert sizes[1:] == list(article.ARCHITECTURE)
@@ -61,10 +61,10 @@ def test_activation_derivatives_are_the_closed_forms():
 
 
 def test_check_activation_derivatives_catches_a_wrong_rule(monkeypatch):
-    forms = article._closed_forms()
+    forms = article.checks._closed_forms()
     ours, value, _ = forms["sigmoid"]
     forms["sigmoid"] = (ours, value, lambda z: value(z))       # a wrong "closed form"
-    monkeypatch.setattr(article, "_closed_forms", lambda: forms)
+    monkeypatch.setattr(article.checks, "_closed_forms", lambda: forms)
     with pytest.raises(AssertionError, match="sigmoid"):
         article.check_activation_derivatives()
 

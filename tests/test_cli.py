@@ -95,8 +95,8 @@ def test_graph_figures_without_graphviz_program_are_dot_text(tmp_path, monkeypat
     monkeypatch.setattr(shutil, "which", lambda cmd, *a, **k: None if cmd == "dot"
                         else real_which(cmd, *a, **k))
     messages = []
-    path = article._graph_figure(article.plot_neuron_graph, messages.append,
-                                 str(tmp_path / "neuron.svg"))
+    path = article.graphs.draw_or_write_dot(article.plot_neuron_graph, messages.append,
+                                            str(tmp_path / "neuron.svg"))
     assert path.endswith("neuron.dot") and not (tmp_path / "neuron.svg").exists()
     assert (tmp_path / "neuron.dot").read_text().startswith("digraph")
     assert "not installed" in messages[0]

@@ -27,15 +27,17 @@ def _demo(args) -> int:
 def _graph(args) -> int:
     import numpy as np
 
-    from . import article, viz
+    from . import viz
+    from .article.graphs import neuron
     from .random import manual_seed
+    from .recipe import build_model
     manual_seed(args.seed)
     if args.what == "neuron":
-        root = article._neuron()
+        root = neuron()
     else:
         from .nn import functional as F
         from .tensor import Tensor
-        model = article.build_model()
+        model = build_model()
         rng = np.random.default_rng(args.seed)
         X = rng.uniform(-1.5, 1.5, size=(args.batch, 2)).astype(np.float32)
         y = (np.hypot(X[:, 0], X[:, 1]) < 0.65).astype(np.float32).reshape(-1, 1)
@@ -114,7 +116,7 @@ def main(argv=None) -> int:
     """
     args = build_parser().parse_args(argv)
     if getattr(args, "seed", 0) is None:
-        from .article import DEMO_SEED
+        from .recipe import DEMO_SEED
         args.seed = DEMO_SEED
     return _run(args.func, args)
 

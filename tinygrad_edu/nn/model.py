@@ -18,46 +18,25 @@ forward, loss, ``backward()``, optimizer step -- with nothing hidden::
     optimizer.step()                     # in-place NumPy update of the weights
 
 Everything that can be wrong with the inputs is checked before the first
-step, with a message that names the problem and the fix.
+step, with a message that names the problem and the fix (``nn/arguments.py``
+and ``Model._prepare``); the loop itself, callbacks included, is in
+``nn/fit.py``.
 """
 from __future__ import annotations
-
-import math
-import numbers
-import warnings
 
 import numpy as np
 
 from .. import autograd
-from ..jit import jit as _jit
 from .. import optim as _optim
 from .. import training as _training
 from ..random import get_rng
 from ..tensor import Tensor
 from . import losses as _losses
+from .arguments import check_callbacks, check_fit_arguments, check_int, hold_out, to_array
+from .fit import FitLoop, RunningMeans
 from .modules import Module, _snake
 
 __all__ = ["Model", "Sequential"]
-
-
-def _to_array(a, what, op):
-    if isinstance(a, Tensor):
-        a = a.numpy()
-    try:
-        a = np.asarray(a)
-    except ValueError as e:     # ragged lists
-        raise ValueError(f"{op}: {what} is not a rectangular array of numbers: {e}") from None
-    if a.dtype.kind not in "fiub":
-        raise TypeError(f"{op}: {what} must hold numbers, got an array of dtype {a.dtype}")
-    if a.ndim == 0:
-        raise ValueError(f"{op}: {what} must be an array of samples (first axis), got a scalar")
-    return a
-
-
-def _check_int(value, name, op, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{op}: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 class Model(Module):
@@ -145,8 +124,8 @@ class Model(Module):
         """
         if x is None or y is None:
             raise ValueError(f"{op}: both x and y are required")
-        x = _to_array(x, "x", op)
-        y = _to_array(y, "y", op)
+        x = to_array(x, "x", op)
+        y = to_array(y, "y", op)
         if len(x) != len(y):
             raise ValueError(f"{op}: x has {len(x)} samples but y has {len(y)}; they must have the "
                              f"same length (first axis)")
@@ -190,6 +169,14 @@ class Model(Module):
                              f"{y.min()} to {y.max()}")
         return x, y, out.shape[-1] if out.ndim > 1 else 1
 
+    def _fit_data(self, x, y, validation_split, validation_data, rng):
+        """``fit``'s checked training arrays, validation pair (or None) and output units."""
+        x, y, validation = hold_out(x, y, validation_split, validation_data, "fit")
+        x, y, units = self._prepare(x, y, "fit", rng)
+        if validation is not None:
+            validation = self._prepare(*validation, "fit (validation data)")[:2]
+        return x, y, validation, units
+
     def _metric_fns(self, units):
         return [(key, _training.get_metric(m, self.loss_name, units))
                 for key, m in self.compiled_metrics]
@@ -204,7 +191,8 @@ class Model(Module):
         x : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,) or (n_samples, n_outputs)
         batch_size : int, default 32
-        epochs : int
+        epochs, initial_epoch : int
+            Run the epochs ``initial_epoch`` (default 0; later to resume) to ``epochs - 1``.
         verbose : 0, 1 or 2
             0 silent, 1 a progress bar per epoch (tqdm; a text line without
             it), 2 one line per epoch.
@@ -216,190 +204,58 @@ class Model(Module):
             Overrides ``validation_split``.
         shuffle : bool
             Reshuffle the training samples before every epoch.
-        initial_epoch : int
-            Epoch to start at (for resuming).
         seed : int, optional
-            Seed for the shuffling (and for building layers that are still
-            unbuilt).  Without it the global generator is used, so
-            ``tinygrad_edu.manual_seed(s)`` before creating the model makes the
-            whole run repeatable bit for bit.
+            Seed for the shuffling (and for building unbuilt layers).  Without it
+            the global generator is used, so ``tinygrad_edu.manual_seed(s)`` before
+            creating the model makes the whole run repeatable bit for bit.
 
         Returns
         -------
         History
             ``history.history['loss']``, ``['accuracy']``, ``['val_loss']``, ...
-            one value per epoch.
+            one value per epoch.  A NaN or infinite batch loss stops training
+            without applying that batch's update, with a ``RuntimeWarning`` (or
+            a report by :class:`~tinygrad_edu.training.TerminateOnNaN`).
 
-        Notes
-        -----
-        A batch whose loss is NaN or infinite is not learned from: training
-        stops there without applying its update, the epoch's logs
-        show the non-finite loss, and a ``RuntimeWarning`` says what happened
-        (:class:`~tinygrad_edu.training.TerminateOnNaN` reports it instead when
-        given as a callback).
+        Examples
+        --------
+        >>> import tinygrad_edu as tg
+        >>> x, y = tg.datasets.make_circles(64, factor=0.3, noise=0.05, random_state=0)
+        >>> model = tg.Sequential([tg.Dense(1, input_dim=2, activation="sigmoid")])
+        >>> model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        >>> sorted(model.fit(x, y, epochs=2, verbose=0).history)
+        ['accuracy', 'loss']
         """
         op = "fit"
         self._require_compiled(op)
-        batch_size = 32 if batch_size is None else _check_int(batch_size, "batch_size", op, 1)
-        epochs = _check_int(epochs, "epochs", op, 0)
-        initial_epoch = _check_int(initial_epoch, "initial_epoch", op, 0)
-        if verbose == "auto":
-            verbose = 1
-        if verbose not in (0, 1, 2):
-            raise ValueError(f"{op}: verbose must be 0, 1 or 2, got {verbose!r}")
-        if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) \
-                or not 0 <= validation_split < 1:
-            raise ValueError(f"{op}: validation_split must be a fraction in [0, 1), got "
-                             f"{validation_split!r}")
+        batch_size, epochs, initial_epoch, verbose = check_fit_arguments(
+            op, batch_size, epochs, initial_epoch, verbose, validation_split)
         rng = get_rng() if seed is None else np.random.default_rng(seed)
-        val = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError(f"{op}: validation_data must be a pair (x_val, y_val)")
-            val = validation_data
-        elif validation_split:
-            xa, ya = _to_array(x, "x", op), _to_array(y, "y", op)
-            split = int(len(xa) * (1 - validation_split))
-            if split == 0 or split == len(xa):
-                raise ValueError(f"{op}: validation_split={validation_split} leaves an empty "
-                                 f"training or validation set for {len(xa)} samples")
-            x, y, val = xa[:split], ya[:split], (xa[split:], ya[split:])
-        x, y, units = self._prepare(x, y, op, rng)
-        if val is not None:
-            xv, yv, _ = self._prepare(val[0], val[1], f"{op} (validation data)")
-            val = (xv, yv)
-        cbs = [] if callbacks is None else list(callbacks)
-        for cb in cbs:
-            if not isinstance(cb, _training.Callback):
-                raise TypeError(f"{op}: callbacks must be Callback instances (e.g. "
-                                f"LambdaCallback(on_epoch_end=...)), got {type(cb).__name__}")
-        opt = self.optimizer
-        if not opt.params:
-            opt.add_params(self.parameters())
-        metrics = self._metric_fns(units)
-
-        # ----- everything is checked: train
-        n = len(x)
-        steps = math.ceil(n / batch_size)
-        history = _training.History()
-        cb_list = _training.CallbackList([history] + cbs, model=self,
-                                         params={"epochs": epochs, "steps": steps,
-                                                 "verbose": verbose, "batch_size": batch_size})
-        batch_hooks = cb_list.has_batch_hooks
-        bar = _training.ProgressBar(epochs, steps, verbose) if verbose else None
-        self.__dict__["history"] = history
-        self.__dict__["stop_training"] = False
-        loss_fn, step, zero_grad = self.loss, opt.step, opt.zero_grad
-        train = None
-        if self.jit_compile:
-            def forward_backward(xb, yb):
-                out = self(xb)
-                loss = loss_fn(out, yb)
-                loss.backward()
-                return out, loss
-            train = _jit(forward_backward, fallback=self.jit_compile == "auto")
-        make = Tensor._make
-        diverged = None
-        self.train()
-        cb_list.on_train_begin()
-        try:
-            for epoch in range(initial_epoch, epochs):
-                cb_list.on_epoch_begin(epoch)
-                if bar is not None:
-                    bar.epoch_begin(epoch)
-                if shuffle:
-                    perm = rng.permutation(n)
-                    xs, ys = x[perm], y[perm]
-                else:
-                    xs, ys = x, y
-                loss_sum, seen = 0.0, 0
-                msums = [0.0] * len(metrics)
-
-                def running():
-                    logs = {"loss": loss_sum / seen}
-                    for (key, _), s in zip(metrics, msums):
-                        logs[key] = s / seen
-                    return logs
-
-                for b in range(steps):
-                    xb = xs[b * batch_size:(b + 1) * batch_size]
-                    yb = ys[b * batch_size:(b + 1) * batch_size]
-                    if batch_hooks:
-                        cb_list.on_train_batch_begin(b)
-                    if train is None:
-                        out = self(make(xb, False, None))
-                        loss = loss_fn(out, make(yb, False, None))
-                        value = float(loss._data)
-                        learn = math.isfinite(value)
-                        if learn:
-                            zero_grad()
-                            loss.backward()
-                    else:                             # forward and backward, replayed
-                        zero_grad()
-                        out, loss = train(make(xb, False, None), make(yb, False, None))
-                        value = float(loss._data)
-                        learn = math.isfinite(value)
-                    if learn:                         # learn from this batch
-                        step()
-                    elif diverged is None:            # NaN/inf: keep the last good weights
-                        diverged = (epoch, b, value)
-                        self.__dict__["stop_training"] = True
-                    nb = len(xb)
-                    loss_sum += value * nb
-                    seen += nb
-                    pred = out._data
-                    for i, (_, fn) in enumerate(metrics):
-                        msums[i] += fn(pred, yb) * nb
-                    if bar is not None:
-                        bar.batch_end(b, running)
-                    if batch_hooks:
-                        cb_list.on_train_batch_end(b, running())
-                    if self.stop_training:
-                        break
-                logs = running()
-                if val is not None:
-                    for k, v in self._evaluate_arrays(val[0], val[1], batch_size,
-                                                      metrics).items():
-                        logs["val_" + k] = v
-                cb_list.on_epoch_end(epoch, logs)
-                if bar is not None:
-                    bar.epoch_end(logs)
-                if self.stop_training:
-                    break
-        finally:
-            if bar is not None:
-                bar.close()
-        if diverged is not None and not any(isinstance(cb, _training.TerminateOnNaN)
-                                            for cb in cbs):
-            e, b, value = diverged
-            warnings.warn(f"fit: the loss became {value} at batch {b} of epoch {e}; training "
-                          f"stopped there without applying that batch's update. The learning "
-                          f"rate is probably too high (or the data has extreme values); "
-                          f"lower it, e.g. compile(optimizer=Adam(lr=...)).",
-                          RuntimeWarning, stacklevel=2)
-        cb_list.on_train_end()
-        return history
+        x, y, validation, units = self._fit_data(x, y, validation_split, validation_data, rng)
+        callbacks = check_callbacks(callbacks, op)
+        if not self.optimizer.params:
+            self.optimizer.add_params(self.parameters())
+        loop = FitLoop(self, x, y, validation, self._metric_fns(units), callbacks,
+                       batch_size=batch_size, epochs=epochs, verbose=verbose, shuffle=shuffle,
+                       rng=rng)
+        return loop.run(initial_epoch)
 
     # --------------------------------------------------------------- evaluate --
     def _evaluate_arrays(self, x, y, batch_size, metrics):
-        loss_sum, msums, n = 0.0, [0.0] * len(metrics), len(x)
+        """Mean loss and metrics over (x, y) in batches, in eval mode and without a graph."""
+        means = RunningMeans(metrics)
         was_training = self.training
         self.eval()
         try:
             with autograd.no_grad():
-                for s in range(0, n, batch_size):
+                for s in range(0, len(x), batch_size):
                     xb, yb = x[s:s + batch_size], y[s:s + batch_size]
                     out = self(Tensor._make(xb, False, None))
                     loss = self.loss(out, Tensor._make(yb, False, None))
-                    loss_sum += float(loss._data) * len(xb)
-                    for i, (_, fn) in enumerate(metrics):
-                        msums[i] += fn(out._data, yb) * len(xb)
+                    means.add(float(loss._data), out._data, yb)
         finally:
             self.train(was_training)
-        logs = {"loss": loss_sum / n}
-        for (key, _), s in zip(metrics, msums):
-            logs[key] = s / n
-        return logs
+        return means.logs()
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, return_dict=False):
         """Loss and metrics on (x, y), without recording a graph.
@@ -412,7 +268,7 @@ class Model(Module):
         """
         op = "evaluate"
         self._require_compiled(op)
-        batch_size = 32 if batch_size is None else _check_int(batch_size, "batch_size", op, 1)
+        batch_size = 32 if batch_size is None else check_int(batch_size, "batch_size", op, 1)
         x, y, units = self._prepare(x, y, op)
         logs = self._evaluate_arrays(x, y, batch_size, self._metric_fns(units))
         if verbose:
@@ -426,8 +282,8 @@ class Model(Module):
     def predict(self, x, batch_size=None, verbose=0):
         """Model outputs for ``x`` as a float32 ndarray, computed under ``no_grad``."""
         op = "predict"
-        batch_size = 32 if batch_size is None else _check_int(batch_size, "batch_size", op, 1)
-        x = np.ascontiguousarray(_to_array(x, "x", op), dtype=np.float32)
+        batch_size = 32 if batch_size is None else check_int(batch_size, "batch_size", op, 1)
+        x = np.ascontiguousarray(to_array(x, "x", op), dtype=np.float32)
         if len(x) == 0:
             raise ValueError(f"{op}: x is empty")
         was_training = self.training

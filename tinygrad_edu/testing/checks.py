@@ -76,6 +76,30 @@ def _call(fn, args, what):
     return out
 
 
+def _run(fn, args, what):
+    """``fn(*args)`` recorded, with NumPy's floating-point warnings off (a nudge may overflow).
+
+    Recording stays on even under ``no_grad``: fn may itself call grad()
+    (gradgradcheck, gradient penalties).
+    """
+    with autograd.enable_grad(), np.errstate(all="ignore"):
+        return _call(fn, args, what)
+
+
+def _check_kinks(kinks, what):
+    if kinks not in ("warn", "ignore", "raise"):
+        raise ValueError(f"{what}: kinks must be 'warn', 'ignore' or 'raise', got {kinks!r}")
+
+
+def _inputs_to_check(inputs, what, hint=" Create the inputs to check with requires_grad=True."):
+    """The inputs promoted to float64, and ``{position: input}`` of those that require grad."""
+    args = _promote(_as_list(inputs)[0])
+    wanted = {i: x for i, x in enumerate(args) if isinstance(x, Tensor) and x.requires_grad}
+    if not wanted:
+        raise ValueError(f"{what}: no input requires grad, so there is nothing to check.{hint}")
+    return args, wanted
+
+
 def _label(kind, i, x):
     if x.name:
         return f"{kind} {i} ({x.name!r}, shape {x.shape})"
@@ -104,9 +128,7 @@ class _Evaluator:
             data = np.array(x.data, dtype=np.float64)
             data.flat[flat] += step
             args[i] = Tensor._make(data, x.requires_grad, None)
-        # Recording stays on: fn may itself call grad() (gradgradcheck, gradient penalties).
-        with autograd.enable_grad(), np.errstate(all="ignore"):
-            out = _call(self.fn, args, self.what)
+        out = _run(self.fn, args, self.what)
         y = self.last = np.asarray(out.data, dtype=np.float64).reshape(-1)
         return y if self.P is None else self.P @ y
 
@@ -241,9 +263,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     (one backward pass per output element); for a larger output, the
     gradients of ``<u, fn(x)>`` for ``n_projections`` random directions ``u``
     (a wrong Jacobian is caught by a random direction with probability 1).
-
-    Each entry must satisfy ``|analytic - numerical| <= atol + rtol * |numerical|``.
-    At a kink (see the module docstring) the analytic value must instead lie
+    Each entry must satisfy ``|analytic - numerical| <= atol + rtol * |numerical|``;
+    at a kink (see the module docstring) the analytic value must instead lie
     between the one-sided differences.
 
     Parameters
@@ -259,16 +280,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         Raise :class:`GradcheckError` on a mismatch (default); else return False.
     kinks : {"warn", "ignore", "raise"}
         What to do at a non-differentiable point within ``eps`` of an input.
-    n_projections : int
-        Random output directions used for outputs larger than 64 elements.
-    seed : int
-        Seed of those directions (checks are deterministic).
+    n_projections, seed : int
+        Random output directions used for outputs larger than 64 elements,
+        and their seed (checks are deterministic).
 
     Returns
     -------
     bool
-        True when the gradients match (False on a mismatch with
-        ``raise_exception=False``).
+        True when the gradients match, False on a mismatch with ``raise_exception=False``.
 
     Examples
     --------
@@ -284,18 +303,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     >>> gradcheck(BadSquare.apply, x, raise_exception=False)
     False
     """
-    if kinks not in ("warn", "ignore", "raise"):
-        raise ValueError(f"{_what}: kinks must be 'warn', 'ignore' or 'raise', got {kinks!r}")
-    args, _ = _as_list(inputs)
-    args = _promote(args)
-    wrt = [i for i, x in enumerate(args) if isinstance(x, Tensor) and x.requires_grad]
-    if not wrt:
-        raise ValueError(f"{_what}: no input requires grad, so there is nothing to check. Create "
-                         f"the inputs to check with requires_grad=True.")
-    with autograd.enable_grad(), np.errstate(all="ignore"):
-        out = _call(fn, args, _what)
-    return _compare(out, {i: args[i] for i in wrt}, _Evaluator(fn, args, _what), eps, atol, rtol,
-                    raise_exception, kinks, n_projections, seed, _what, "input")
+    _check_kinks(kinks, _what)
+    args, wanted = _inputs_to_check(inputs, _what)
+    out = _run(fn, args, _what)
+    return _compare(out, wanted, _Evaluator(fn, args, _what), eps, atol, rtol, raise_exception,
+                    kinks, n_projections, seed, _what, "input")
 
 
 def _compare(out, wanted, evaluate, eps, atol, rtol, raise_exception, kinks, n_projections, seed,
@@ -406,8 +418,7 @@ class _ParamEvaluator(_Evaluator):
             p._data = saved.copy()
             p._data.flat[flat] += step
         try:
-            with autograd.enable_grad(), np.errstate(all="ignore"):
-                out = _call(self.fn, (), "gradcheck_params")
+            out = _run(self.fn, (), "gradcheck_params")
         finally:
             if saved is not None:
                 self.params[i]._data = saved
@@ -439,9 +450,7 @@ def gradcheck_params(fn, params, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception
     >>> w.dtype                                         # untouched
     dtype('float32')
     """
-    if kinks not in ("warn", "ignore", "raise"):
-        raise ValueError(f"gradcheck_params: kinks must be 'warn', 'ignore' or 'raise', got "
-                         f"{kinks!r}")
+    _check_kinks(kinks, "gradcheck_params")
     params = [params] if isinstance(params, Tensor) else list(params)
     if not params:
         raise ValueError("gradcheck_params: no parameters given")
@@ -453,8 +462,7 @@ def gradcheck_params(fn, params, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception
     try:
         for p in params:
             p._data = np.array(p._data, dtype=np.float64)
-        with autograd.enable_grad(), np.errstate(all="ignore"):
-            out = _call(fn, (), "gradcheck_params")
+        out = _run(fn, (), "gradcheck_params")
         return _compare(out, dict(enumerate(params)), _ParamEvaluator(fn, params), eps, atol,
                         rtol, raise_exception, kinks, n_projections, seed, "gradcheck_params",
                         "parameter")
@@ -489,13 +497,9 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     >>> gradgradcheck(lambda x: x.tanh() * x, x)
     True
     """
-    args, _ = _as_list(inputs)
-    args = _promote(args)
-    wrt = [i for i, x in enumerate(args) if isinstance(x, Tensor) and x.requires_grad]
-    if not wrt:
-        raise ValueError("gradgradcheck: no input requires grad, so there is nothing to check.")
-    with autograd.enable_grad(), np.errstate(all="ignore"):
-        out = _call(fn, args, "gradgradcheck")
+    args, wanted = _inputs_to_check(inputs, "gradgradcheck", hint="")
+    wrt = list(wanted)
+    out = _run(fn, args, "gradgradcheck")
     if grad_outputs is None:
         v = np.random.default_rng(seed).standard_normal(out.shape)
     else:

@@ -54,7 +54,7 @@ def neuron_graphs(collapse="op"):
 
 def article_model():
     """The article's network: Dense 2-4-6-6-4-1, ReLU x4, sigmoid (117 parameters)."""
-    from ..article import build_model
+    from ..recipe import build_model
     return build_model(compile=False)
 
 
