@@ -98,7 +98,8 @@ def backpropagate(roots, seeds, rule, wanted=None, retain_graph=False):
 def rule_on_arrays(fn, grad, out):
     """Run ``fn``'s rule on NumPy arrays: a plain ``backward()``, where nobody will
     differentiate the backward pass, so nothing is recorded and no Tensor is made."""
-    _check_usable(fn, out)
+    if fn.freed or fn.serial < inplace.last_write:
+        _check_usable(fn, out)
     return local_gradients(fn, grad, out)
 
 
@@ -114,7 +115,8 @@ def local_gradients(fn, grad, out):
 def rule_on_tensors(fn, grad, out):
     """Run ``fn``'s rule on Tensors, so that its ops are recorded (``create_graph=True``)
     or watched (``jit``)."""
-    _check_usable(fn, out)
+    if fn.freed or fn.serial < inplace.last_write:
+        _check_usable(fn, out)
     if not fn.array_backward:
         return _custom_rule(fn, grad, out)
     grads = fn.backward(grad, out)
@@ -152,8 +154,11 @@ def _run(roots, seeds, wanted, retain_graph, create_graph):
         rule = anomaly.checked(rule)
     if not on_tensors:
         seeds = [s._data for s in seeds]
-    with recording.set_grad_enabled(create_graph):
+    before, recording.grad_enabled = recording.grad_enabled, create_graph
+    try:
         return backpropagate(roots, seeds, rule, wanted, retain_graph), on_tensors
+    finally:
+        recording.grad_enabled = before
 
 
 # ------------------------------------------------------------ entry points ----
@@ -172,8 +177,9 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
     seed = _seed(tensor, gradient, "backward")
     results, on_tensors = _run([tensor], [seed], None, retain_graph or create_graph, create_graph)
     for t, g in results.items():
-        for w in recording.watchers:
-            w.gradient(t, g)
+        if recording.watchers:
+            for w in recording.watchers:
+                w.gradient(t, g)
         accumulate(t, g if create_graph or not on_tensors else g._data, create_graph)
 
 

@@ -6,7 +6,8 @@ on, a float result, some input requiring grad), remembers on a fresh
 ``Function`` what its derivative rule will need:
 
 - ``inputs``: the input Tensors (their values, and the edges of the graph);
-- ``versions``: their version counters, to catch in-place changes (``inplace.py``);
+- ``versions``: their version counters, to catch in-place changes (``inplace.py``),
+  or None while they are all 0 (the usual case);
 - ``serial``: when it was recorded (``recording.clock``), which orders the graph;
 - ``scope``: the modules and derived ops it ran inside, for drawings;
 - ``freed``: set once a backward without ``retain_graph`` has run through it.
@@ -26,8 +27,6 @@ from .errors import axis_message, tagged_error
 from .tensor import Tensor
 
 __all__ = ["Function", "kernel"]
-
-_UNCHANGED = ((), (0,), (0, 0))  # shared: most inputs were never changed in place
 
 
 class Function:
@@ -101,24 +100,34 @@ class Function:
     def saved(self, grad):
         """The input values, in the kind ``backward`` is computing with: the NumPy
         arrays when ``grad`` is an array (a plain backward), else the Tensors."""
+        inputs = self.inputs
         if isinstance(grad, Tensor):
-            return self.inputs
-        return tuple([t._data for t in self.inputs])
+            return inputs
+        if len(inputs) == 2:
+            return inputs[0]._data, inputs[1]._data
+        return tuple([t._data for t in inputs])
 
     @property
     def needs_input_grad(self):
         """For each input: does it require a gradient?  (A rule may skip the others.)"""
-        return tuple([t._requires_grad for t in self.inputs])
+        inputs = self.inputs
+        if len(inputs) == 2:
+            return inputs[0]._requires_grad, inputs[1]._requires_grad
+        return tuple([t._requires_grad for t in inputs])
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
         """Run the op on Tensors and record it in the graph when needed."""
         fn = cls()
         try:
-            if len(inputs) == 2 and not kwargs:  # (the commonest call, without a list)
-                data = fn.forward(inputs[0]._data, inputs[1]._data)
-            else:
+            if kwargs:
                 data = fn.forward(*[t._data for t in inputs], **kwargs)
+            elif len(inputs) == 2:      # (the common calls spelled out: no list, no **)
+                data = fn.forward(inputs[0]._data, inputs[1]._data)
+            elif len(inputs) == 1:
+                data = fn.forward(inputs[0]._data)
+            else:
+                data = fn.forward(*[t._data for t in inputs])
         except (ValueError, IndexError, TypeError) as e:
             raise _op_error(cls, inputs, kwargs, e) from None
         if type(data) is not np.ndarray:
@@ -136,8 +145,9 @@ class Function:
                     break
         if out is None:
             out = Tensor._make(data, False, None)
-        for w in recording.watchers:
-            w.op(cls, inputs, kwargs, out)
+        if recording.watchers:
+            for w in recording.watchers:
+                w.op(cls, inputs, kwargs, out)
         return out
 
     @classmethod
@@ -153,9 +163,15 @@ class Function:
 
 
 def _versions(inputs):
-    """The inputs' version counters (a shared tuple in the usual all-zero case)."""
-    versions = tuple([x._version for x in inputs])
-    return _UNCHANGED[len(versions)] if len(versions) <= 2 and not any(versions) else versions
+    """The inputs' version counters; None when all are 0 (no in-place change yet)."""
+    for x in inputs:
+        if x._version:
+            break
+    else:
+        return None
+    if len(inputs) == 2:
+        return inputs[0]._version, inputs[1]._version
+    return tuple([x._version for x in inputs])
 
 
 def _op_error(cls, inputs, kwargs, err):
@@ -183,9 +199,10 @@ def kernel(f, *arrays, **kwargs):
     >>> tg.autograd.kernel(np.greater, x.data, 0)   # ReLU's mask
     array([False,  True])
     """
-    out = f(*arrays, **kwargs)
+    out = f(*arrays, **kwargs) if kwargs else f(*arrays)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    for w in recording.watchers:
-        w.kernel(f, arrays, kwargs, out)
+    if recording.watchers:
+        for w in recording.watchers:
+            w.kernel(f, arrays, kwargs, out)
     return out

@@ -58,6 +58,11 @@ def note_write(tensor, region=None):
         _write_log.append((last_write, id(tensor), lo, hi))
 
 
+def versions(fn):
+    """The versions of ``fn``'s inputs when it was recorded (``fn.versions``; None means all 0)."""
+    return fn.versions or (0,) * len(fn.inputs)
+
+
 def changed_since(fn) -> bool:
     """Was anything changed in place after ``fn`` was recorded?"""
     return fn.serial < last_write
@@ -72,7 +77,7 @@ def rebase(fn):
     version (``x._past``, a chain) is what ``fn`` really used.
     """
     inputs = list(fn.inputs)
-    for i, (x, v) in enumerate(zip(inputs, fn.versions)):
+    for i, (x, v) in enumerate(zip(inputs, versions(fn))):
         while x._version != v and getattr(x, "_past", None) is not None:
             x = x._past
         inputs[i] = x if x._version == v else inputs[i]
@@ -82,7 +87,7 @@ def rebase(fn):
 # ------------------------------------------------------------------ the check --
 def check(fn, out):
     """Raise if a value that ``fn``'s rule reads, for a required gradient, changed in place."""
-    for i, (x, v) in enumerate(zip(fn.inputs, fn.versions)):
+    for i, (x, v) in enumerate(zip(fn.inputs, versions(fn))):
         if x._version != v and fn.needs_input_value(i):
             raise RuntimeError(
                 f"{type(fn).__name__} backward: input {i} of shape {x.shape} was modified in place "

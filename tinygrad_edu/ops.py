@@ -84,8 +84,10 @@ def sum_to(x, shape):
     Tensor([[2., 2., 2.]], shape=(1, 3), dtype=float32)
     """
     xshape = x.shape
+    if xshape == shape:  # nothing was broadcast (shape is a tuple: the usual case)
+        return x
     shape = tuple(shape)
-    if xshape == shape:  # nothing was broadcast
+    if xshape == shape:
         return x
     lead = len(xshape) - len(shape)
     if lead > 0 and xshape[lead:] == shape:

@@ -122,8 +122,9 @@ class Tensor:
     def _constant(value, dtype):
         """A constant (no grad) of ``dtype`` made from ``value`` (a number or an array)."""
         t = Tensor._make(np.asarray(value, dtype=dtype), False, None)
-        for w in recording.watchers:  # (jit: where does this value come from?)
-            w.constant(t, value)
+        if recording.watchers:  # (jit: where does this value come from?)
+            for w in recording.watchers:
+                w.constant(t, value)
         return t
 
     def _lift(self, other):
@@ -139,8 +140,9 @@ class Tensor:
             # cost more than the rest of a small op.  ``_constant`` spelled out:
             # one call less is ~45 ns on every op with a number operand.
             t = Tensor._make(np.asarray(other, dtype=dtype), False, None)
-            for w in recording.watchers:
-                w.constant(t, other)
+            if recording.watchers:
+                for w in recording.watchers:
+                    w.constant(t, other)
             return t
         if isinstance(other, Tensor):
             return other

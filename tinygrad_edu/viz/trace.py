@@ -76,7 +76,7 @@ class _Trace:
         """Ids of the tensors changed in place after a Function of the graph used them."""
         stale = set()
         for fn, _ in self.fns:
-            for x, v in zip(fn.inputs, getattr(fn, "versions", ())):
+            for x, v in zip(fn.inputs, inplace.versions(fn)):
                 if x._version != v:
                     stale.add(id(x))
         return stale
