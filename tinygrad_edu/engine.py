@@ -44,8 +44,8 @@ def toposort(roots, grad_only=True):
     drawings show inputs and constants).
     """
     everything = not grad_only
-    found = {r: None for r in roots if r._requires_grad or everything}  # an ordered set
-    stack = list(found)
+    found = {r: _recorded_at(r) for r in roots if r._requires_grad or everything}
+    stack = list(found)         # found: tensor -> when its op was recorded (-1: a leaf)
     while stack:
         fn = stack.pop()._ctx
         if fn is None:
@@ -54,14 +54,13 @@ def toposort(roots, grad_only=True):
             inplace.rebase(fn)
         for x in fn.inputs:
             if (x._requires_grad or everything) and x not in found:
-                found[x] = None
+                found[x] = -1 if x._ctx is None else x._ctx.serial
                 stack.append(x)
-    return sorted(found, key=_recorded_at)
+    return sorted(found, key=found.__getitem__)
 
 
 def _recorded_at(t):
-    fn = t._ctx
-    return -1 if fn is None else fn.serial
+    return -1 if t._ctx is None else t._ctx.serial
 
 
 def backpropagate(roots, seeds, rule, wanted=None, retain_graph=False):
