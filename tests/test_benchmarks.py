@@ -228,3 +228,13 @@ def test_optimizer_update_makes_no_float64_temporaries(name):
     opt._update(spy(w.numpy()), spy(w.grad.numpy()), state)
     assert _DtypeSpy.seen, "the spy saw no arithmetic"
     assert _DtypeSpy.seen <= {"float32", "bool"}, _DtypeSpy.seen
+
+
+def test_the_instruction_counter_runs_each_workload():
+    """benchmarks.instructions runs these snippets under valgrind; here they run plainly once."""
+    import os
+    from benchmarks import instructions as ins
+    root = os.path.dirname(ins.HERE)
+    for name in ins.WORKLOADS:
+        bench, impl = name.split()
+        exec(ins._RUN.format(repo=root, root=root, bench=bench, impl=impl, n=1, ops=50), {})
