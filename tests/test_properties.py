@@ -22,6 +22,7 @@ from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+from tinygrad_edu import conv as C
 from tinygrad_edu import derived as D
 from tinygrad_edu import ops
 from tinygrad_edu.autograd import toposort
@@ -503,6 +504,73 @@ def _reshape(draw):
     return Case(lambda x: D.reshape(x, *new), [x])
 
 
+# ============================================== convolution and pooling (conv) ===
+def _conv_case(draw):
+    """A small conv2d: every stride, padding, dilation and group count, NCHW or channels last."""
+    groups, cg, fg = (draw(st.integers(1, 2)) for _ in range(3))
+    (kh, kw), (sh, sw), (dh, dw) = (tuple(draw(st.integers(1, hi)) for _ in range(2))
+                                    for hi in (3, 2, 2))
+    same = sh == sw == 1 and draw(st.booleans())
+    pads = (0, 0) if same else tuple(draw(st.integers(0, 1)) for _ in range(2))
+    h, w = (max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 2))
+            for d, k, p in zip((dh, dw), (kh, kw), pads))
+    n = draw(st.integers(1, 2))
+    options = dict(stride=(sh, sw), padding="same" if same else pads, dilation=(dh, dw),
+                   groups=groups)
+    bias = [draw(T((groups * fg,)))] if draw(st.booleans()) else []
+    if draw(st.booleans()):
+        x, weight = draw(T((n, groups * cg, h, w))), draw(T((groups * fg, cg, kh, kw)))
+        return Case(lambda x, w, *b: C.conv2d(x, w, *b, **options), [x, weight] + bias)
+    x, kernel = draw(T((n, h, w, groups * cg))), draw(T((kh, kw, cg, groups * fg)))
+    keras = dict(options, strides=options["stride"])
+    del keras["stride"]
+    return Case(lambda x, k, *b: C.conv2d_channels_last(x, k, *b, **keras), [x, kernel] + bias)
+
+
+@spec("conv2d", C.conv2d, C.conv2d_channels_last)
+def _conv2d(draw):
+    return _conv_case(draw)
+
+
+def _pool_input(draw, layout):
+    """An image batch, a window and a stride (None: the window's size) that fit it."""
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 2), st.integers(1, 2))))
+    h, w = kh + draw(st.integers(0, 2)), kw + draw(st.integers(0, 2))
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    return (n, c, h, w) if layout == "nchw" else (n, h, w, c), (kh, kw), stride
+
+
+@spec("max_pool2d", C.max_pool2d)
+def _max_pool2d(draw):
+    shape, k, stride = _pool_input(draw, "nchw")
+    return Case(lambda x: C.max_pool2d(x, k, stride), untied(draw, shape))
+
+
+@spec("avg_pool2d", C.avg_pool2d)
+def _avg_pool2d(draw):
+    shape, k, stride = _pool_input(draw, "nchw")
+    return Case(lambda x: C.avg_pool2d(x, k, stride), [draw(T(shape))])
+
+
+@spec("pool2d_channels_last", C.pool2d_channels_last)
+def _pool2d_channels_last(draw):
+    shape, k, stride = _pool_input(draw, "nhwc")
+    reduce = draw(st.sampled_from(["max", "avg"]))
+    return Case(lambda x: C.pool2d_channels_last(x, k, stride, reduce), untied(draw, shape))
+
+
+@spec("pad", C.pad)
+def _pad(draw):
+    x = draw(T(shape(draw, min_dims=1)))
+    amounts = []
+    for n in reversed(x.shape[-draw(st.integers(1, x.ndim)):]):   # last axis first
+        before = draw(st.integers(-1 if n > 1 else 0, 2))
+        amounts += [before, draw(st.integers(-1 if n + min(before, 0) > 1 else 0, 2))]
+    value = draw(st.sampled_from([0.0, 0.5]))
+    return Case(lambda x: C.pad(x, tuple(amounts), value=value), [x])
+
+
 # ==================================================== losses (nn.functional) ===
 probabilities = ts.reals(0.05, 0.95)
 targets01 = ts.reals(0.0, 1.0)
@@ -572,7 +640,10 @@ def _linear(draw):
 
 # =================================================================== registry ===
 #: Public names that are not differentiable functions of tensors, with the reason.
-NOT_DIFFERENTIABLE: dict[str, str] = {}
+NOT_DIFFERENTIABLE: dict[str, str] = {
+    "conv.conv_output_size": "integer arithmetic on sizes (no tensors)",
+    "conv.same_padding": "integer arithmetic on sizes (no tensors)",
+}
 
 
 def public_ops():
@@ -581,6 +652,8 @@ def public_ops():
         yield f"ops.{cls.__name__}", cls
     for name in D.__all__:
         yield f"derived.{name}", getattr(D, name)
+    for name in C.__all__:
+        yield f"conv.{name}", getattr(C, name)
     for name in F.__all__:
         yield f"nn.functional.{name}", getattr(F, name)
 
