@@ -145,3 +145,22 @@ def cnn_train_step(model, opt, X, labels):
     loss.backward()
     opt.step()
     return loss
+
+
+def cnn_jit_train_step(model, opt):
+    """``cnn_train_step`` with the forward and backward replayed by ``tg.jit``."""
+    import tinygrad_edu as tg
+    from tinygrad_edu.nn.losses import sparse_categorical_crossentropy
+
+    @tg.jit
+    def loss_and_grads(X, labels):
+        loss = sparse_categorical_crossentropy(model(X), labels)
+        loss.backward()
+        return loss
+
+    def step(X, labels):
+        opt.zero_grad()
+        loss = loss_and_grads(X, labels)
+        opt.step()
+        return loss
+    return step
