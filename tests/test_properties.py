@@ -31,6 +31,8 @@ from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.testing import gradcheck, gradgradcheck
 from tinygrad_edu.testing import strategies as ts
 
+import conv_property_specs as CS
+
 
 class Case(NamedTuple):
     fn: Callable
@@ -505,71 +507,9 @@ def _reshape(draw):
 
 
 # ============================================== convolution and pooling (conv) ===
-def _conv_case(draw):
-    """A small conv2d: every stride, padding, dilation and group count, NCHW or channels last."""
-    groups, cg, fg = (draw(st.integers(1, 2)) for _ in range(3))
-    (kh, kw), (sh, sw), (dh, dw) = (tuple(draw(st.integers(1, hi)) for _ in range(2))
-                                    for hi in (3, 2, 2))
-    same = sh == sw == 1 and draw(st.booleans())
-    pads = (0, 0) if same else tuple(draw(st.integers(0, 1)) for _ in range(2))
-    h, w = (max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 2))
-            for d, k, p in zip((dh, dw), (kh, kw), pads))
-    n = draw(st.integers(1, 2))
-    options = dict(stride=(sh, sw), padding="same" if same else pads, dilation=(dh, dw),
-                   groups=groups)
-    bias = [draw(T((groups * fg,)))] if draw(st.booleans()) else []
-    if draw(st.booleans()):
-        x, weight = draw(T((n, groups * cg, h, w))), draw(T((groups * fg, cg, kh, kw)))
-        return Case(lambda x, w, *b: C.conv2d(x, w, *b, **options), [x, weight] + bias)
-    x, kernel = draw(T((n, h, w, groups * cg))), draw(T((kh, kw, cg, groups * fg)))
-    keras = dict(options, strides=options["stride"])
-    del keras["stride"]
-    return Case(lambda x, k, *b: C.conv2d_channels_last(x, k, *b, **keras), [x, kernel] + bias)
-
-
-@spec("conv2d", C.conv2d, C.conv2d_channels_last)
-def _conv2d(draw):
-    return _conv_case(draw)
-
-
-def _pool_input(draw, layout):
-    """An image batch, a window and a stride (None: the window's size) that fit it."""
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 2), st.integers(1, 2))))
-    h, w = kh + draw(st.integers(0, 2)), kw + draw(st.integers(0, 2))
-    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    return (n, c, h, w) if layout == "nchw" else (n, h, w, c), (kh, kw), stride
-
-
-@spec("max_pool2d", C.max_pool2d)
-def _max_pool2d(draw):
-    shape, k, stride = _pool_input(draw, "nchw")
-    return Case(lambda x: C.max_pool2d(x, k, stride), untied(draw, shape))
-
-
-@spec("avg_pool2d", C.avg_pool2d)
-def _avg_pool2d(draw):
-    shape, k, stride = _pool_input(draw, "nchw")
-    return Case(lambda x: C.avg_pool2d(x, k, stride), [draw(T(shape))])
-
-
-@spec("pool2d_channels_last", C.pool2d_channels_last)
-def _pool2d_channels_last(draw):
-    shape, k, stride = _pool_input(draw, "nhwc")
-    reduce = draw(st.sampled_from(["max", "avg"]))
-    return Case(lambda x: C.pool2d_channels_last(x, k, stride, reduce), untied(draw, shape))
-
-
-@spec("pad", C.pad)
-def _pad(draw):
-    x = draw(T(shape(draw, min_dims=1)))
-    amounts = []
-    for n in reversed(x.shape[-draw(st.integers(1, x.ndim)):]):   # last axis first
-        before = draw(st.integers(-1 if n > 1 else 0, 2))
-        amounts += [before, draw(st.integers(-1 if n + min(before, 0) > 1 else 0, 2))]
-    value = draw(st.sampled_from([0.0, 0.5]))
-    return Case(lambda x: C.pad(x, tuple(amounts), value=value), [x])
-
+# Their case builders are in conv_property_specs.py (they return (fn, inputs)).
+for _name, _targets, _build in CS.SPECS:
+    spec(_name, *_targets)(lambda draw, build=_build: Case(*build(draw)))
 
 # ==================================================== losses (nn.functional) ===
 probabilities = ts.reals(0.05, 0.95)
