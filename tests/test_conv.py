@@ -216,6 +216,9 @@ def test_unbuilt_layers_are_built_from_the_first_batch():
     assert model[0].input_shape == (5, 5, 1) and model[3].kernel.shape == (8, 1)
     with pytest.raises(ValueError, match="expected images with 1 channels"):
         model(np.zeros((3, 5, 5, 2), np.float32))
+    built = Sequential([Conv2D(2, 3), Flatten(), Dense(1)])
+    built.build((None, 8, 8, 1))                  # Keras' input shape, batch axis first
+    assert built[2].kernel.shape == (6 * 6 * 2, 1)
     with pytest.raises(ValueError, match=r"expects inputs of shape \(5, 5, 2\) but the previous "
                                          r"layer gives \(4, 4, 2\)"):
         Sequential([Conv2D(3, 3, input_shape=(6, 6, 1)), Conv2D(2, 1, input_shape=(4, 4, 3)),

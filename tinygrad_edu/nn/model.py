@@ -407,10 +407,11 @@ class Sequential(Model):
         """Build every unbuilt layer for inputs with ``input_dim`` features.
 
         ``input_dim`` may also be a Keras input shape with the batch axis first,
-        such as ``(None, 2)`` or ``(None, 8, 8, 1)``.
+        such as ``(None, 2)`` or ``(None, 8, 8, 1)`` (a 1-tuple ``(2,)`` is the features).
         """
         if isinstance(input_dim, (tuple, list)):
-            shape = tuple(int(n) for n in input_dim[1:])
+            dims = tuple(input_dim)[1:] if len(input_dim) > 1 else tuple(input_dim)
+            shape = tuple(int(n) for n in dims)
         else:
             shape = (int(input_dim),)
         self._build_shape(shape, rng)
