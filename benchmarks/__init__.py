@@ -3,7 +3,7 @@
 Run them with ``python -m benchmarks`` (or ``make bench``); ``--quick`` is a
 smoke test that checks correctness on small sizes in a few seconds.
 
-Every benchmark (B1-B5, see ``suite.py``) runs tinygrad_edu and a hand-written
+Every benchmark (B1-B6, see ``suite.py``) runs tinygrad_edu and a hand-written
 NumPy version (``handwritten.py``) of the same computation, in the same
 process, from the same data and initial weights, in float32 on one BLAS
 thread.  Both are first checked to compute the same parameters after a few

@@ -113,3 +113,54 @@ def chain_forward_backward(x0, consts, n_ops):
     y = chain(x, consts, n_ops)
     y.sum().backward()
     return y.numpy(), x.grad.numpy()
+
+
+# -------------------------------------------------------------------- B6 CNN --
+def digits_cnn(params=None):
+    """The digits CNN of ``examples/digits_cnn.py``, as a Keras user writes it.
+
+    With ``params`` ([K1, b1, K2, b2, W3, b3, W4, b4], Keras layouts) the weights
+    are set to them, so that the hand-written version can start from the same point.
+    """
+    from tinygrad_edu.nn import Conv2D, Dense, Flatten, MaxPooling2D, Sequential
+    model = Sequential([
+        Conv2D(16, 3, padding="same", activation="relu", input_shape=(8, 8, 1)),
+        MaxPooling2D(2),
+        Conv2D(32, 3, padding="same", activation="relu"),
+        MaxPooling2D(2),
+        Flatten(),
+        Dense(64, activation="relu"),
+        Dense(10, activation="softmax"),
+    ])
+    if params is not None:
+        model.set_weights(params)
+    return model
+
+
+def cnn_train_step(model, opt, X, labels):
+    """One forward + backward + Adam step of the CNN on sparse categorical cross-entropy."""
+    from tinygrad_edu.nn.losses import sparse_categorical_crossentropy
+    opt.zero_grad()
+    loss = sparse_categorical_crossentropy(model(X), labels)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def cnn_jit_train_step(model, opt):
+    """``cnn_train_step`` with the forward and backward replayed by ``tg.jit``."""
+    import tinygrad_edu as tg
+    from tinygrad_edu.nn.losses import sparse_categorical_crossentropy
+
+    @tg.jit
+    def loss_and_grads(X, labels):
+        loss = sparse_categorical_crossentropy(model(X), labels)
+        loss.backward()
+        return loss
+
+    def step(X, labels):
+        opt.zero_grad()
+        loss = loss_and_grads(X, labels)
+        opt.step()
+        return loss
+    return step

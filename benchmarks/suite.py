@@ -1,4 +1,4 @@
-"""B1-B5: the benchmark definitions.
+"""B1-B6: the benchmark definitions.
 
 Each function returns a :class:`~benchmarks._util.Result` (B4 returns one per
 measured quantity).  ``quick=True`` shrinks sizes and repetitions so that the
@@ -176,6 +176,74 @@ def bench_fit(epochs, target_seconds, repeats=1):
     return article_fit.run(epochs, target_seconds, repeats)
 
 
+def _digits_batch(n=32, seed=4):
+    """A batch shaped like the digits (n, 8, 8, 1) in [0, 1], with labels 0-9.
+
+    Synthetic, so that the benchmarks need no optional package: a step costs the
+    same whatever the pixel values are.
+    """
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0, 1, (n, 8, 8, 1)).astype(np.float32), rng.integers(0, 10, n)
+
+
+def _cnn_models(torch):
+    """Fresh copies of the digits CNN from the same initial weights: {name: step(X, labels)}."""
+    from tinygrad_edu import Tensor, manual_seed
+    manual_seed(0)
+    params = ours.digits_cnn().get_weights()
+    model = ours.digits_cnn(params)
+    opt = ours.make_adam(model.parameters())
+    ref = hw.CNN(params)
+    ref_opt = hw.Adam(ref.params)
+    jm = ours.digits_cnn(params)
+    jstep = ours.cnn_jit_train_step(jm, ours.make_adam(jm.parameters()))
+    steps = {"ours": (lambda X, y: ours.cnn_train_step(model, opt, X, y), model.get_weights),
+             "numpy": (lambda X, y: hw.train_step(ref, ref_opt, X, y), lambda: ref.params),
+             "jit": (lambda X, y: jstep(X, Tensor(y)), jm.get_weights)}
+    if torch is not None:
+        tm = torch_impl.CNN(torch, params)
+        steps["torch"] = (tm.step, tm.numpy_params)
+    return steps
+
+
+def _cnn_inputs(torch, X, y):
+    from tinygrad_edu import Tensor
+    inputs = {"ours": (Tensor(X), y), "numpy": (X, y), "jit": (Tensor(X), y)}
+    if torch is not None:                       # PyTorch's images are NCHW
+        inputs["torch"] = (torch.tensor(X.transpose(0, 3, 1, 2).copy()), torch.tensor(y))
+    return inputs
+
+
+def bench_cnn(calls, rounds, target, torch):
+    """B6: one training step of the digits CNN (examples/digits_cnn.py), batch 32."""
+    X, y = _digits_batch()
+    inputs = _cnn_inputs(torch, X, y)
+    steps = _cnn_models(torch)
+    init = [p.copy() for p in steps["numpy"][1]()]
+    for _ in range(CHECK_STEPS):
+        for name, (step, _) in steps.items():
+            step(*inputs[name])
+    params = {name: weights() for name, (_, weights) in steps.items()}
+    diff = max_rel_diff(params["ours"], params["numpy"])
+    moved = max_rel_diff(params["numpy"], init)
+    jit_same = all(np.array_equal(a, b) for a, b in zip(params["jit"], params["ours"]))
+    ok = diff <= PARAM_TOL and moved > 10 * diff and jit_same
+    check = (f"params after {CHECK_STEPS} steps: max rel diff {diff:.1e} (moved {moved:.1e}; "
+             f"jit {'bit-identical' if jit_same else 'DIFFERENT'})")
+    extra = {"param_max_rel_diff": diff, "param_moved": moved, "jit_bit_identical": jit_same}
+    if torch is not None:
+        extra["torch_param_max_rel_diff"] = max_rel_diff(params["torch"], params["numpy"])
+        check += f"; torch diff {extra['torch_param_max_rel_diff']:.1e}"
+        ok = ok and extra["torch_param_max_rel_diff"] <= TORCH_TOL
+    fns = {name: (lambda step=step, args=inputs[name]: step(*args))
+           for name, (step, _) in steps.items()}
+    times, wall = time_interleaved(fns, calls, rounds=rounds, warmup=min(20, max(1, calls // 20)))
+    extra.update(calls=calls, batch=len(X), wall=wall, wall_ratio=wall["ours"] / wall["numpy"])
+    return Result("B6", "digits CNN step (2 conv, 2 pool, 2 dense), batch 32", "step",
+                  times["ours"], times["numpy"], target, check, ok, torch=times.get("torch"),
+                  jit=times["jit"], extra=extra)
+
+
 def run_all(quick=False, only=None, log=print):
     """Run the selected benchmarks; return the list of Results."""
     torch = torch_impl.load()
@@ -190,6 +258,7 @@ def run_all(quick=False, only=None, log=print):
                                     (2, 64, 64, 64, 1), 256, 6, 2, 1.1, torch, memory=True),
             "B4": lambda: bench_chain(1000, 2, 10_000, (500, 1000), 3.0, torch),
             "B5": lambda: bench_fit(2, None),
+            "B6": lambda: bench_cnn(12, 2, 1.5, torch),
         }
     else:
         plan = {
@@ -200,6 +269,7 @@ def run_all(quick=False, only=None, log=print):
                                     (2, 1024, 1024, 1024, 1), 4096, 8, 4, 1.1, torch, memory=True),
             "B4": lambda: bench_chain(10_000, 7, 100_000, (5_000, 10_000, 20_000), 3.0, torch),
             "B5": lambda: bench_fit(50, 0.5, repeats=3),
+            "B6": lambda: bench_cnn(600, 10, 1.5, torch),
         }
     results = []
     for name, run in plan.items():

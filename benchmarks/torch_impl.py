@@ -64,3 +64,42 @@ def chain_forward_backward(torch, x0, consts, n_ops):
             y = y + consts[i]
     y.sum().backward()
     return y.detach().numpy(), x.grad.numpy()
+
+
+class CNN:
+    """The digits CNN (B6) in PyTorch, NCHW, from the same Keras-layout parameters.
+
+    It flattens channels last, as Keras does, so that the dense layer's weights
+    mean the same as in the other two implementations.
+    """
+
+    def __init__(self, torch, params):
+        self.torch = torch
+        arrays = [np.array(p) for p in params]
+        for i in (0, 2):                       # Keras (kH, kW, C, F) -> PyTorch (F, C, kH, kW)
+            arrays[i] = np.ascontiguousarray(arrays[i].transpose(3, 2, 0, 1))
+        self.params = [torch.tensor(a, requires_grad=True) for a in arrays]
+        self.opt = torch.optim.Adam(self.params, lr=0.001, betas=(0.9, 0.999), eps=1e-7)
+
+    def loss(self, X, labels):
+        F = self.torch.nn.functional
+        K1, b1, K2, b2, W3, b3, W4, b4 = self.params
+        h = F.max_pool2d(F.relu(F.conv2d(X, K1, b1, padding=1)), 2)
+        h = F.max_pool2d(F.relu(F.conv2d(h, K2, b2, padding=1)), 2)
+        h = h.permute(0, 2, 3, 1).reshape(len(X), -1)
+        p = F.softmax(F.relu(h @ W3 + b3) @ W4 + b4, dim=1)
+        picked = p[self.torch.arange(len(X)), labels]
+        return -picked.clamp(1e-7, 1 - 1e-7).log().mean()
+
+    def step(self, X, labels):
+        self.opt.zero_grad()
+        loss = self.loss(X, labels)
+        loss.backward()
+        self.opt.step()
+        return loss
+
+    def numpy_params(self):
+        out = [p.detach().numpy() for p in self.params]
+        for i in (0, 2):
+            out[i] = out[i].transpose(2, 3, 1, 0)
+        return out

@@ -36,6 +36,7 @@ MODULES = [
     ("tinygrad_edu.kernels", "kernels: speed tricks"),
     ("tinygrad_edu.ops", "ops: the primitives"),
     ("tinygrad_edu.derived", "derived: everything else"),
+    ("tinygrad_edu.conv", "conv: convolution and pooling, derived"),
     ("tinygrad_edu.jit", "jit: replaying a traced step"),
     ("tinygrad_edu.nn", "nn: layers and models"),
     ("tinygrad_edu.nn.functional", "nn.functional: losses and activations"),
@@ -53,7 +54,8 @@ MODULES = [
 
 #: Source files shown as pages (the docs link to them).
 SOURCES = ["tinygrad_edu/engine.py", "tinygrad_edu/function.py", "tinygrad_edu/tensor.py",
-           "tinygrad_edu/ops.py", "tinygrad_edu/derived.py", "tinygrad_edu/methods.py",
+           "tinygrad_edu/ops.py", "tinygrad_edu/derived.py", "tinygrad_edu/conv.py",
+           "tinygrad_edu/methods.py",
            "tinygrad_edu/inplace.py", "tinygrad_edu/jit.py", "tinygrad_edu/nn/functional.py"]
 
 _SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}\s*$", re.M)

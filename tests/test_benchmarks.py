@@ -26,7 +26,7 @@ def test_quick_mode_runs_checks_and_saves_json(tmp_path, capsys):
     assert bench_main.main(["--quick", "--out", str(out)]) == 0
     data = json.loads(out.read_text())
     results = {r["name"]: r for r in data["results"]}
-    assert {"B1", "B2", "B3", "B4", "B5"} <= set(results)
+    assert {"B1", "B2", "B3", "B4", "B5", "B6"} <= set(results)
     assert results["B5"]["extra"]["test_accuracy"] == results["B5"]["extra"]["test_accuracy_numpy"]
     for r in results.values():
         assert r["check_ok"], r["check"]
@@ -35,8 +35,9 @@ def test_quick_mode_runs_checks_and_saves_json(tmp_path, capsys):
     assert results["B1"]["extra"]["floor_param_max_rel_diff"] <= 1e-4
     for name in ("B1", "B2", "B4"):
         assert results[name]["floor"] > 0 and results[name]["floor_ratio"] > 0
-    for name in ("B1", "B2", "B3", "B5"):
+    for name in ("B1", "B2", "B3", "B5", "B6"):
         assert results[name]["extra"]["jit_bit_identical"] and results[name]["jit"] > 0
+    assert results["B6"]["extra"]["param_max_rel_diff"] <= 1e-4
     assert results["B3"]["extra"]["peak_bytes_ours"] > 0
     assert results["B4"]["extra"]["memory_linear_spread"] < 1.5
     assert data["environment"]["numpy"] == np.__version__

@@ -27,7 +27,11 @@ CASES = {
     "fig8_gradient_descent.py": (["--fast"], {"fig8_loss_surface.png": None}),
     "fig9_forward_backward.py": ([], {"fig9_forward_graph.svg": None,
                                       "fig9_backward_graph.svg": None}),
+    "digits_cnn.py": (["--fast"], {"digits_filters.png": None, "digits_feature_maps.png": None,
+                                   "digits_conv_sliding.gif": 4, "digits_conv_backward.svg": None,
+                                   "digits_conv_backward_expanded.svg": None}),
 }
+NEEDS = {"digits_cnn.py": "sklearn"}     # examples that need an optional package
 
 
 def load(name):
@@ -52,6 +56,8 @@ def test_dying_relu_example_fast(tmp_path):
 
 
 def run(name, out, capsys):
+    if name in NEEDS:
+        pytest.importorskip(NEEDS[name])
     args, outputs = CASES[name]
     result = load(name).main(["--out", str(out), "--seed", "3"] + args)
     printed = capsys.readouterr().out

@@ -22,6 +22,7 @@ from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+from tinygrad_edu import conv as C
 from tinygrad_edu import derived as D
 from tinygrad_edu import ops
 from tinygrad_edu.autograd import toposort
@@ -29,6 +30,8 @@ from tinygrad_edu.nn import functional as F
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.testing import gradcheck, gradgradcheck
 from tinygrad_edu.testing import strategies as ts
+
+import conv_property_specs as CS
 
 
 class Case(NamedTuple):
@@ -503,6 +506,11 @@ def _reshape(draw):
     return Case(lambda x: D.reshape(x, *new), [x])
 
 
+# ============================================== convolution and pooling (conv) ===
+# Their case builders are in conv_property_specs.py (they return (fn, inputs)).
+for _name, _targets, _build in CS.SPECS:
+    spec(_name, *_targets)(lambda draw, build=_build: Case(*build(draw)))
+
 # ==================================================== losses (nn.functional) ===
 probabilities = ts.reals(0.05, 0.95)
 targets01 = ts.reals(0.0, 1.0)
@@ -572,7 +580,10 @@ def _linear(draw):
 
 # =================================================================== registry ===
 #: Public names that are not differentiable functions of tensors, with the reason.
-NOT_DIFFERENTIABLE: dict[str, str] = {}
+NOT_DIFFERENTIABLE: dict[str, str] = {
+    "conv.conv_output_size": "integer arithmetic on sizes (no tensors)",
+    "conv.same_padding": "integer arithmetic on sizes (no tensors)",
+}
 
 
 def public_ops():
@@ -581,6 +592,8 @@ def public_ops():
         yield f"ops.{cls.__name__}", cls
     for name in D.__all__:
         yield f"derived.{name}", getattr(D, name)
+    for name in C.__all__:
+        yield f"conv.{name}", getattr(C, name)
     for name in F.__all__:
         yield f"nn.functional.{name}", getattr(F, name)
 

@@ -20,16 +20,19 @@ from . import methods  # noqa: F401 - gives Tensor its operators and math method
 from .autograd import (Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                        grad, detect_anomaly, is_anomaly_enabled, GradientAccumulationWarning)
 from .derived import cat, stack, where, maximum, minimum
+from .conv import conv2d, max_pool2d, avg_pool2d
 from .jit import jit, JitError
 from . import nn, optim, training, datasets, io
-from .nn import Sequential, Dense
+from .nn import Sequential, Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten
 
 __version__ = "0.1.0"
 
 __all__ = ["Tensor", "Function", "manual_seed", "get_rng", "zeros_like", "ones_like", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "grad", "detect_anomaly",
-           "is_anomaly_enabled", "GradientAccumulationWarning", "cat", "stack", "where", "maximum", "minimum", "jit", "JitError", "__version__",
-           "nn", "optim", "training", "datasets", "io", "Sequential", "Dense",
+           "is_anomaly_enabled", "GradientAccumulationWarning", "cat", "stack", "where", "maximum", "minimum",
+           "conv2d", "max_pool2d", "avg_pool2d", "jit", "JitError", "__version__",
+           "nn", "optim", "training", "datasets", "io", "Sequential", "Dense", "Conv2D",
+           "MaxPooling2D", "AveragePooling2D", "Flatten",
            "draw_graph", "save_graph"]
 
 

@@ -14,6 +14,7 @@ this order (each one only imports those above it):
 ``kernels.py``     speed tricks, each equal to a plain NumPy expression
 ``ops.py``         the primitives: a NumPy forward and a derivative rule each
 ``derived.py``     everything else, composed of primitives (no rules)
+``conv.py``        convolution, pooling, padding: composed too (no rules)
 ``methods.py``     Tensor's operators and methods, from ops and derived
 ``jit.py``         trace a step once, replay its NumPy calls
 =================  ==========================================================

@@ -8,6 +8,8 @@ of the losses.
 from . import functional, init, losses
 from .modules import Module, Dense, Activation, ACTIVATIONS, get_activation
 from .model import Model, Sequential
+from .conv_layers import Conv2D, MaxPooling2D, AveragePooling2D, Flatten
 
 __all__ = ["functional", "init", "losses", "Module", "Dense", "Activation", "ACTIVATIONS",
-           "get_activation", "Model", "Sequential"]
+           "get_activation", "Model", "Sequential", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+           "Flatten"]

@@ -310,7 +310,7 @@ class Model(Module):
     def summary(self, print_fn=None):
         """Print the layers, their output shapes and parameter counts (Keras' table)."""
         rows = self._summary_rows()
-        w = (30, 22, 12)
+        w = (max([30] + [len(f"{name} ({kind})") + 2 for name, kind, _, _ in rows]), 22, 12)
         rule = "_" * sum(w)
         lines = [f'Model: "{self.name}"', rule,
                  f"{'Layer (type)':<{w[0]}}{'Output Shape':<{w[1]}}{'Param #':>{w[2]}}",
@@ -380,42 +380,53 @@ class Sequential(Model):
                              f"layer names must be unique")
         self.layers.append(layer)
         self._modules[layer.name] = layer
-        features = self._features_before(len(self.layers) - 1)
-        if features is not None and getattr(layer, "built", True) is False:
-            layer.build(features)
-        elif (features is not None and getattr(layer, "input_dim", None) is not None
-              and layer.input_dim != features):
+        shape = self._shape_before(len(self.layers) - 1)
+        expected = _input_shape_of(layer)
+        if shape is not None and getattr(layer, "built", True) is False:
+            _build_layer(layer, shape)
+        elif shape is not None and expected is not None and expected != shape:
             self.layers.pop()
             del self._modules[layer.name]
-            raise ValueError(f"Sequential.add: layer {layer.name!r} expects {layer.input_dim} "
-                             f"input features but the previous layer gives {features}")
+            if len(shape) == len(expected) == 1:
+                raise ValueError(f"Sequential.add: layer {layer.name!r} expects {expected[0]} "
+                                 f"input features but the previous layer gives {shape[0]}")
+            raise ValueError(f"Sequential.add: layer {layer.name!r} expects inputs of shape "
+                             f"{expected} but the previous layer gives {shape}")
 
-    def _features_before(self, index):
-        """Number of features entering layer ``index``, or None if not known yet."""
-        features = None
+    def _shape_before(self, index):
+        """The per-sample shape entering layer ``index`` (``(features,)`` for Dense), or None."""
+        shape = None
         for layer in self.layers[:index]:
-            if getattr(layer, "input_dim", None) is not None:
-                features = layer.input_dim
-            if features is None:
+            shape = _input_shape_of(layer) or shape
+            if shape is None:
                 return None
-            features = getattr(layer, "output_features", features)
-        return features
+            shape = _output_shape_of(layer, shape)
+        return shape
 
     def build(self, input_dim, rng=None):
         """Build every unbuilt layer for inputs with ``input_dim`` features.
 
-        ``input_dim`` may also be a Keras input shape such as ``(None, 2)``.
+        ``input_dim`` may also be a Keras input shape with the batch axis first,
+        such as ``(None, 2)`` or ``(None, 8, 8, 1)`` (a 1-tuple ``(2,)`` is the features).
         """
         if isinstance(input_dim, (tuple, list)):
-            input_dim = input_dim[-1]
-        features = int(input_dim)
+            dims = tuple(input_dim)[1:] if len(input_dim) > 1 else tuple(input_dim)
+            shape = tuple(int(n) for n in dims)
+        else:
+            shape = (int(input_dim),)
+        self._build_shape(shape, rng)
+
+    def _build_shape(self, shape, rng=None):
+        """Build every unbuilt layer, for samples of shape ``shape``."""
         for layer in self.layers:
+            expected = _input_shape_of(layer)
             if getattr(layer, "built", True) is False:
-                layer.build(features, rng=rng)
-            elif getattr(layer, "input_dim", None) not in (None, features):
-                raise ValueError(f"{layer.name}: expected inputs with {layer.input_dim} features, "
-                                 f"got {features}")
-            features = getattr(layer, "output_features", features)
+                _build_layer(layer, shape, rng)
+            elif expected is not None and expected != shape:
+                what = (f"{expected[0]} features, got {shape[0]}" if len(shape) == len(expected)
+                        == 1 else f"inputs of shape {expected}, got {shape}")
+                raise ValueError(f"{layer.name}: expected {what}")
+            shape = _output_shape_of(layer, shape)
 
     @property
     def built(self):
@@ -423,7 +434,7 @@ class Sequential(Model):
 
     def _build_for(self, x, rng):
         if self.layers and not self.built and x.ndim >= 2:
-            self.build(x.shape[-1], rng=rng)
+            self._build_shape(x.shape[1:], rng=rng)
 
     def forward(self, x):
         if not self.layers:
@@ -442,14 +453,38 @@ class Sequential(Model):
         return iter(self.layers)
 
     def _summary_rows(self):
-        rows, features = [], None
+        rows, shape = [], None
         for layer in self.layers:
-            if getattr(layer, "input_dim", None) is not None:
-                features = layer.input_dim
-            features = getattr(layer, "output_features", features)
-            shape = f"(None, {features})" if features is not None else "?"
+            shape = _input_shape_of(layer) or shape
+            shape = None if shape is None else _output_shape_of(layer, shape)
+            shown = "?" if shape is None else "(None, " + ", ".join(map(str, shape)) + ")"
             count = layer.count_params()
             if getattr(layer, "built", True) is False:
                 count = f"{count} (unbuilt)"
-            rows.append((layer.name, type(layer).__name__, shape, count))
+            rows.append((layer.name, type(layer).__name__, shown, count))
         return rows
+
+
+# How Sequential reads a layer's shapes.  Layers that know their per-sample shapes
+# (Conv2D, the pooling layers, Flatten) have ``compute_output_shape`` and an
+# ``input_shape``; Dense has ``input_dim`` and ``output_features`` (it maps the last
+# axis); any other layer (Activation) keeps the shape.
+def _input_shape_of(layer):
+    """The per-sample input shape a layer was given or built for, or None."""
+    shape = getattr(layer, "input_shape", None)
+    if shape is not None:
+        return tuple(shape)
+    dim = getattr(layer, "input_dim", None)
+    return None if dim is None else (dim,)
+
+
+def _output_shape_of(layer, shape):
+    if hasattr(layer, "compute_output_shape"):
+        return tuple(layer.compute_output_shape(shape))
+    units = getattr(layer, "output_features", None)
+    return shape if units is None else shape[:-1] + (units,)
+
+
+def _build_layer(layer, shape, rng=None):
+    """``layer.build`` from the per-sample ``shape`` (Dense takes its last axis, as it maps it)."""
+    layer.build(shape if hasattr(layer, "compute_output_shape") else shape[-1], rng=rng)

@@ -64,7 +64,8 @@ def get_activation(activation):
 
 
 def _snake(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """Keras' layer names: ``Dense`` -> ``dense``, ``MaxPooling2D`` -> ``max_pooling2d``."""
+    return re.sub(r"(?<!^)(?<![0-9])(?=[A-Z])", "_", name).lower()
 
 
 class Module:
