@@ -29,6 +29,7 @@ import numpy as np
 from .. import autograd
 from .. import optim as _optim
 from .. import training as _training
+from ..training.progress import format_logs
 from ..random import get_rng
 from ..tensor import Tensor
 from . import losses as _losses
@@ -272,7 +273,7 @@ class Model(Module):
         x, y, units = self._prepare(x, y, op)
         logs = self._evaluate_arrays(x, y, batch_size, self._metric_fns(units))
         if verbose:
-            print(_training._fmt(logs))
+            print(format_logs(logs))
         if return_dict:
             return logs
         values = list(logs.values())

@@ -1,0 +1,42 @@
+"""The machinery around ``fit``: metrics, callbacks, ``History`` and the progress bar.
+
+Callbacks follow Keras: subclass :class:`Callback` and override any of
+``on_train_begin(logs)``, ``on_train_end(logs)``, ``on_epoch_begin(epoch, logs)``,
+``on_epoch_end(epoch, logs)``, ``on_train_batch_begin(batch, logs)``,
+``on_train_batch_end(batch, logs)``.  ``self.model`` is the model being
+trained; setting ``self.model.stop_training = True`` ends training after the
+current batch.  Epochs are numbered from 0, as in Keras.
+
+One module per concern:
+
+- ``training.metrics``: the metrics ``compile(metrics=[...])`` accepts;
+- ``training.callbacks``: the protocol (:class:`Callback`, :class:`CallbackList`),
+  :class:`History`, :class:`LambdaCallback`, :class:`TerminateOnNaN`,
+  :class:`ModelCheckpoint`;
+- ``training.progress``: the progress bar.
+
+Examples
+--------
+>>> import tinygrad_edu as tg
+>>> from tinygrad_edu.nn import Sequential, Dense
+>>> from tinygrad_edu.training import LambdaCallback
+>>> _ = tg.manual_seed(0)
+>>> x, y = tg.datasets.make_circles(64, factor=0.3, noise=0.05, random_state=0)
+>>> model = Sequential([Dense(4, input_dim=2, activation="relu"), Dense(1, activation="sigmoid")])
+>>> model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+>>> seen = []
+>>> hist = model.fit(x, y, epochs=3, verbose=0,
+...                  callbacks=[LambdaCallback(on_epoch_end=lambda e, logs: seen.append(e))])
+>>> seen, sorted(hist.history)
+([0, 1, 2], ['accuracy', 'loss'])
+"""
+from .metrics import (METRICS, METRIC_NAMES, binary_accuracy, categorical_accuracy, check_metric,
+                      get_metric, mean_absolute_error, mean_squared_error,
+                      sparse_categorical_accuracy)
+from .callbacks import (Callback, CallbackList, History, LambdaCallback, ModelCheckpoint,
+                        TerminateOnNaN)
+from .progress import ProgressBar
+
+__all__ = ["Callback", "CallbackList", "History", "LambdaCallback", "TerminateOnNaN",
+           "ModelCheckpoint", "ProgressBar", "METRICS", "get_metric", "binary_accuracy",
+           "categorical_accuracy", "sparse_categorical_accuracy"]
