@@ -303,26 +303,6 @@ class Model(Module):
             self.train(was_training)
         return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0)
 
-    # ---------------------------------------------------------------- summary --
-    def _summary_rows(self):
-        return [(name, type(m).__name__, "?", m.count_params()) for name, m in
-                self._modules.items()]
-
-    def summary(self, print_fn=None):
-        """Print the layers, their output shapes and parameter counts (Keras' table)."""
-        rows = self._summary_rows()
-        w = (30, 22, 12)
-        rule = "_" * sum(w)
-        lines = [f'Model: "{self.name}"', rule,
-                 f"{'Layer (type)':<{w[0]}}{'Output Shape':<{w[1]}}{'Param #':>{w[2]}}",
-                 "=" * sum(w)]
-        for name, kind, shape, count in rows:
-            lines.append(f"{name + ' (' + kind + ')':<{w[0]}}{shape:<{w[1]}}{str(count):>{w[2]}}")
-        total = self.count_params()
-        lines += ["=" * sum(w), f"Total params: {total}", f"Trainable params: {total}",
-                  "Non-trainable params: 0", rule]
-        (print_fn or print)("\n".join(lines))
-
 
 class Sequential(Model):
     """A stack of layers, each feeding the next: Keras' ``Sequential``.
@@ -442,15 +422,12 @@ class Sequential(Model):
     def __iter__(self):
         return iter(self.layers)
 
-    def _summary_rows(self):
-        rows, features = [], None
+    def _summary_layers(self, input_shape=None):
+        """The layers in order, each with its output shape when the sizes are known."""
+        rows, features = [], None if input_shape is None else tuple(input_shape)[-1]
         for layer in self.layers:
             if getattr(layer, "input_dim", None) is not None:
                 features = layer.input_dim
             features = getattr(layer, "output_features", features)
-            shape = f"(None, {features})" if features is not None else "?"
-            count = layer.count_params()
-            if getattr(layer, "built", True) is False:
-                count = f"{count} (unbuilt)"
-            rows.append((layer.name, type(layer).__name__, shape, count))
+            rows.append((layer.name, layer, None if features is None else (features,)))
         return rows
