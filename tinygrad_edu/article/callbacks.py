@@ -7,7 +7,7 @@ Give them to ``fit`` like any Keras callback::
     model.fit(X_train, y_train, epochs=50, callbacks=[regions, curves])
 
 Each keeps one matplotlib figure for the whole run and redraws only what
-changes after an epoch (see :mod:`tinygrad_edu.article.drawing`), so a frame
+changes after an epoch (see :mod:`tinygrad_edu.drawing`), so a frame
 costs milliseconds; the GIF (and the last frame as a PNG) is written when
 training ends.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..training import Callback
-from .drawing import CMAP, GifWriter, blit, blit_background, figure, save, scatter
+from ..drawing import CMAP, GifWriter, blit, blit_background, figure, save, scatter
 from .plots import decision_grid, predict_probabilities
 
 __all__ = ["DecisionRegions", "TrainingCurves"]

@@ -24,7 +24,7 @@ import numpy as np
 from ..recipe import DEMO_SEED
 from ..tensor import Tensor
 from .checks import SINE, activation_derivatives, descend_sine_fit, sine_data, sine_loss_surface
-from .drawing import CMAP, figure, save, scatter
+from ..drawing import CMAP, figure, save, scatter
 
 __all__ = ["plot_dataset", "plot_architecture", "decision_grid", "predict_probabilities",
            "plot_decision_regions", "plot_activations", "plot_loss_surface"]
