@@ -13,7 +13,9 @@ One module per concern:
 - ``training.callbacks``: the protocol (:class:`Callback`, :class:`CallbackList`),
   :class:`History`, :class:`LambdaCallback`, :class:`TerminateOnNaN`,
   :class:`ModelCheckpoint`;
-- ``training.progress``: the progress bar.
+- ``training.progress``: the progress bar;
+- ``training.decision``: :class:`DecisionBoundary`, a callback that draws what
+  a 2-D classifier predicts over the plane after every epoch (a GIF).
 
 Examples
 --------
@@ -36,7 +38,8 @@ from .metrics import (METRICS, METRIC_NAMES, binary_accuracy, categorical_accura
 from .callbacks import (Callback, CallbackList, History, LambdaCallback, ModelCheckpoint,
                         TerminateOnNaN)
 from .progress import ProgressBar
+from .decision import DecisionBoundary
 
 __all__ = ["Callback", "CallbackList", "History", "LambdaCallback", "TerminateOnNaN",
-           "ModelCheckpoint", "ProgressBar", "METRICS", "get_metric", "binary_accuracy",
+           "ModelCheckpoint", "DecisionBoundary", "ProgressBar", "METRICS", "get_metric", "binary_accuracy",
            "categorical_accuracy", "sparse_categorical_accuracy"]
