@@ -14,6 +14,12 @@ One module per concern:
   :class:`History`, :class:`LambdaCallback`, :class:`TerminateOnNaN`,
   :class:`ModelCheckpoint`;
 - ``training.progress``: the progress bar;
+- ``training.units``: dead and saturated units, seen by forward hooks, and
+  fit's :class:`DeadUnitWarning`;
+- ``training.diagnostics``: :class:`Diagnostics`, per layer and epoch:
+  gradient norms, update ratios, dead units, histograms; ``training.plots``
+  draws it;
+- ``training.lr_finder``: :func:`find_lr`, the learning-rate range test;
 - ``training.decision``: :class:`DecisionBoundary`, a callback that draws what
   a 2-D classifier predicts over the plane after every epoch (a GIF).
 
@@ -39,7 +45,10 @@ from .callbacks import (Callback, CallbackList, History, LambdaCallback, ModelCh
                         TerminateOnNaN)
 from .progress import ProgressBar
 from .decision import DecisionBoundary
+from .diagnostics import Diagnostics
+from .lr_finder import LRRangeTest, find_lr
+from .units import DeadUnitWarning
 
 __all__ = ["Callback", "CallbackList", "History", "LambdaCallback", "TerminateOnNaN",
-           "ModelCheckpoint", "DecisionBoundary", "ProgressBar", "METRICS", "get_metric", "binary_accuracy",
+           "ModelCheckpoint", "DecisionBoundary", "Diagnostics", "DeadUnitWarning", "find_lr", "LRRangeTest", "ProgressBar", "METRICS", "get_metric", "binary_accuracy",
            "categorical_accuracy", "sparse_categorical_accuracy"]

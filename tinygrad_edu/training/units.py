@@ -85,21 +85,22 @@ class UnitWatch:
         The activations to watch (default: relu, sigmoid, tanh).
     tol : float
         A sigmoid or tanh output within ``tol`` of a limit is saturated.
-    keep_last : bool
-        Keep each layer's last training output (``last[name]``, an array) for
-        histograms.
+    keep : int
+        Keep (about) the last ``keep`` training samples' outputs of each layer
+        (:meth:`recent`), for histograms.
     """
 
-    def __init__(self, model, kinds=tuple(KINDS), tol=1e-3, keep_last=False):
+    def __init__(self, model, kinds=tuple(KINDS), tol=1e-3, keep=0):
         self.layers = watched_layers(model, kinds)
-        self.tol, self.keep_last = tol, keep_last
+        self.tol, self.keep = tol, int(keep)
         self.moving = {name: None for name, _, _ in self.layers}   # None: not run yet
-        self.last = {}
+        self._recent = {name: [] for name, _, _ in self.layers}
+        self._kept = {name: 0 for name, _, _ in self.layers}        # rows in _recent[name]
         self._handles = [m.register_forward_hook(self._hook(name, kind))
                          for name, m, kind in self.layers]
 
     def _hook(self, name, kind):
-        moving, last, tol = self.moving, self.last, self.tol
+        moving, recent, kept, tol = self.moving, self._recent[name], self._kept, self.tol
 
         def hook(module, inputs, out):
             if not module.training or out.ndim == 0:
@@ -110,14 +111,23 @@ class UnitWatch:
                 moving[name] = now
             else:
                 moving[name] |= now
-            if self.keep_last:
-                last[name] = a
+            if self.keep:
+                recent.append(a)
+                kept[name] += len(a)
+                while kept[name] - len(recent[0]) >= self.keep:     # drop the oldest batches
+                    kept[name] -= len(recent.pop(0))
         return hook
+
+    def recent(self, name):
+        """The outputs of layer ``name`` on the last samples it saw in training (rows), or None."""
+        return np.concatenate(self._recent[name]) if self._recent.get(name) else None
 
     def start_epoch(self):
         """Forget what was seen: the next epoch starts with no unit seen moving."""
         for name in self.moving:
             self.moving[name] = None
+            self._recent[name].clear()
+            self._kept[name] = 0
 
     def stuck(self):
         """``{layer: (activation, [stuck units], units)}`` for every layer run since the start.
