@@ -46,6 +46,7 @@ MODULES = [
     ("tinygrad_edu.datasets", "datasets"),
     ("tinygrad_edu.random", "random: seeding"),
     ("tinygrad_edu.io", "io: saving weights"),
+    ("tinygrad_edu.drawing", "drawing: the figures' matplotlib kit"),
     ("tinygrad_edu.viz", "viz: drawing graphs"),
     ("tinygrad_edu.testing", "testing: gradient checks"),
     ("tinygrad_edu.article", "article: the article's figures"),

@@ -10,11 +10,18 @@ initial weights and the shuffling.
 The acceptance bar (issue 4): at least 14 of seeds 0..19 reach test accuracy
 >= 0.99, and the median test loss of those seeds is below 0.05.
 
+``--whole-recipe`` runs ``tinygrad_edu.recipe.train_article_model(seed)``
+instead, as the demo does (the seed then also draws the circles' noise), with
+a ``Diagnostics`` callback: the table shows the hidden units dead in the last
+epoch and whether ``fit`` raised its ``DeadUnitWarning`` (docs/debugging.md
+quotes this run for seeds 0..49).
+
 Usage::
 
     python scripts/seed_sweep.py                       # seeds 0..19, both cores
     python scripts/seed_sweep.py --seeds 30 --init he_uniform
     python scripts/seed_sweep.py --bias 0.01 --json out/sweep.json
+    python scripts/seed_sweep.py --whole-recipe --seeds 50
 """
 from __future__ import annotations
 
@@ -70,6 +77,28 @@ def run_seed(args):
             "dead_units": dead, "seconds": seconds}
 
 
+def run_recipe_seed(args):
+    """``train_article_model(seed)`` watched by Diagnostics; returns a dict (a worker process)."""
+    seed, epochs = args
+    import warnings
+    from tinygrad_edu.recipe import train_article_model
+    from tinygrad_edu.training import DeadUnitWarning, Diagnostics
+
+    diag = Diagnostics()
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeadUnitWarning)
+        model, hist, (_, X_test, _, y_test) = train_article_model(seed, epochs, callbacks=[diag])
+    seconds = time.perf_counter() - t0
+    test_loss, test_acc = model.evaluate(X_test, y_test)
+    dead = [len(diag.history[name]["dead_units"][-1]) for name in diag.layers[:-1]]
+    ever = [sum(1 for units in diag.history[name]["dead_units"] if units) for name in diag.layers[:-1]]
+    return {"seed": seed, "test_acc": float(test_acc), "test_loss": float(test_loss),
+            "train_acc": hist.history["accuracy"][-1], "train_loss": hist.history["loss"][-1],
+            "dead_units": dead, "epochs_with_dead_units": ever, "seconds": seconds,
+            "warned": any(issubclass(w.category, DeadUnitWarning) for w in caught)}
+
+
 def sweep(seeds, kernel_init="glorot_uniform", bias=0.0, optimizer="adam", epochs=50,
           workers=None, activation="relu"):
     jobs = [(s, kernel_init, bias, optimizer, epochs, activation) for s in seeds]
@@ -96,6 +125,27 @@ def table(results):
     return "\n".join(lines)
 
 
+def recipe_sweep(seeds, epochs, workers, t0):
+    """``--whole-recipe``: run and print the seeds, and how many died, learned, had dead units."""
+    jobs = [(s, epochs) for s in seeds]
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    if workers > 1:
+        with mp.get_context("spawn").Pool(workers) as pool:
+            results = pool.map(run_recipe_seed, jobs)
+    else:
+        results = [run_recipe_seed(j) for j in jobs]
+    print(f"recipe: tinygrad_edu.recipe.train_article_model(seed), {epochs} epochs")
+    print(table(results).replace("dead ReLU units per layer", "dead at the end"))
+    n, ok = len(results), [r for r in results if r["test_acc"] >= 0.99]
+    print(f"\n{len(ok)}/{n} seeds reach test accuracy >= 0.99; fit warned (a dead layer) on "
+          f"{sum(r['warned'] for r in results)} ({', '.join(str(r['seed']) for r in results if r['warned']) or '-'}); "
+          f"{sum(any(r['epochs_with_dead_units']) for r in results)}/{n} had a dead unit in some "
+          f"epoch, {sum(any(r['dead_units']) for r in results)}/{n} in the last "
+          f"({sum(any(r['dead_units']) for r in ok)} of the {len(ok)} that learn)   "
+          f"({time.perf_counter() - t0:.0f} s)")
+    return results
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -109,9 +159,13 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
+    p.add_argument("--whole-recipe", action="store_true",
+                   help="run recipe.train_article_model(seed), as the demo (see above)")
     args = p.parse_args(argv)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     t0 = time.perf_counter()
+    if args.whole_recipe:
+        return recipe_sweep(seeds, args.epochs, args.workers, t0)
     results = sweep(seeds, args.init, args.bias, args.optimizer, args.epochs, args.workers,
                     args.activation)
     s = summarise(results)

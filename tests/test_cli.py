@@ -17,6 +17,7 @@ DEMO_FILES = {
     "fig7_training.png": None, "fig7_training.gif": 3, "fig8_loss_surface.png": None,
     "fig9_forward_graph.svg": None, "fig9_backward_graph.svg": None,
     "dead_relu_backward.svg": None,
+    "diagnostics.png": None, "diagnostics_dying_seed.png": None,
 }
 
 
@@ -29,7 +30,8 @@ def test_demo_fast_writes_every_figure(tmp_path, capsys):
         check_file(str(tmp_path / name), frames)
         assert f"wrote {tmp_path / name}" in out, f"the demo did not say where {name} went"
     assert "test accuracy:" in out and "test loss:" in out
-    assert "13 files written" in out
+    assert "15 files written" in out
+    assert "DeadUnitWarning: every ReLU unit of layer 'dense_4'" in out   # the seed that dies
     assert "derivatives match the closed forms" in out
     assert "Epoch 3/3" in captured.err                # the progress bar (tqdm, on stderr)
 

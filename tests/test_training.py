@@ -330,7 +330,7 @@ def test_verbose_progress_bar_with_tqdm(circles, capsys):
 
 def test_verbose_without_tqdm_falls_back_to_lines(circles, capsys, monkeypatch):
     X_train, _, y_train, _ = circles
-    monkeypatch.setattr(training, "_tqdm", None)
+    monkeypatch.setattr(training.progress, "_tqdm", None)
     small_model().fit(X_train, y_train, epochs=2, verbose=1)
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 2 and out[0].startswith("Epoch 1/2 - 10/10 - loss: ")

@@ -20,7 +20,7 @@ from .datasets import make_circles, train_test_split
 from .nn import Dense, Sequential
 from .random import manual_seed
 
-__all__ = ["RECIPE", "ARCHITECTURE", "DEMO_SEED", "load_circles", "build_model",
+__all__ = ["RECIPE", "ARCHITECTURE", "DEMO_SEED", "DYING_SEED", "load_circles", "build_model",
            "train_article_model"]
 
 #: The article's data and training recipe.
@@ -31,6 +31,10 @@ ARCHITECTURE = ((4, "relu"), (6, "relu"), (6, "relu"), (4, "relu"), (1, "sigmoid
 #: The seed ``tinygrad-edu demo`` uses; with it the full recipe reaches test accuracy 1.0
 #: (tests/test_article.py checks it).
 DEMO_SEED = 3
+#: A seed on which the recipe dies: in epoch 1 every unit of ``dense_4`` outputs 0 on every
+#: training sample, and the loss stays at ln 2 = 0.693 (seed 16 dies the same way in epoch 2;
+#: they are the 2 of seeds 0-49 that do; docs/debugging.md).
+DYING_SEED = 32
 
 
 def load_circles(seed=None, n_samples=RECIPE["n_samples"]):

@@ -3,7 +3,8 @@
 "Deep Dive into Math Behind Deep Networks" trains a 2-4-6-6-4-1 network on two
 noisy circles in five lines of Keras, then explains the math those lines hide.
 This package holds everything needed to redo that with tinygrad_edu, one
-module per concern (each imports only the ones above it):
+module per concern (each imports only the ones above it; the matplotlib and
+GIF kit they share is :mod:`tinygrad_edu.drawing`):
 
 - the recipe (:data:`RECIPE`, :func:`load_circles`, :func:`build_model`),
   from :mod:`tinygrad_edu.recipe`;
@@ -11,7 +12,6 @@ module per concern (each imports only the ones above it):
   autodiff instead (:func:`activation_derivatives`,
   :func:`check_activation_derivatives`, :func:`output_layer_dz`,
   :func:`descend_sine_fit`);
-- ``article.drawing``: the matplotlib and GIF kit the figures share;
 - ``article.plots``: :func:`plot_dataset` (figure 1),
   :func:`plot_architecture` (2), :func:`plot_decision_regions` (one frame
   of 3), :func:`plot_activations` (6), :func:`plot_loss_surface` (8);

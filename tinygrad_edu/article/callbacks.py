@@ -1,5 +1,8 @@
 """Figures 3 and 7 as training callbacks: drawn after every epoch, saved as GIFs.
 
+Figure 3 is :class:`tinygrad_edu.training.DecisionBoundary`, which draws any
+2-D classifier, with the article's frame (:class:`DecisionRegions`).
+
 Give them to ``fit`` like any Keras callback::
 
     regions = DecisionRegions(X_train, y_train, "out/fig3.gif", png_path="out/fig3.png")
@@ -7,7 +10,7 @@ Give them to ``fit`` like any Keras callback::
     model.fit(X_train, y_train, epochs=50, callbacks=[regions, curves])
 
 Each keeps one matplotlib figure for the whole run and redraws only what
-changes after an epoch (see :mod:`tinygrad_edu.article.drawing`), so a frame
+changes after an epoch (see :mod:`tinygrad_edu.drawing`), so a frame
 costs milliseconds; the GIF (and the last frame as a PNG) is written when
 training ends.
 """
@@ -15,37 +18,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..training import Callback
-from .drawing import CMAP, GifWriter, blit, blit_background, figure, save, scatter
-from .plots import decision_grid, predict_probabilities
+from ..drawing import GifWriter, blit, blit_background, figure, save
+from ..training import Callback, DecisionBoundary
 
 __all__ = ["DecisionRegions", "TrainingCurves"]
 
 
 # ------------------------------------ figure 3: decision regions per epoch ---
-class DecisionRegions(Callback):
-    """Figure 3: after every epoch, the predicted probability over a grid, as a GIF.
+class DecisionRegions(DecisionBoundary):
+    """Figure 3: after every epoch, the predicted probability over [-1.5, 1.5]^2, as a GIF.
 
-    A training callback: ``model.fit(..., callbacks=[DecisionRegions(X, y, "out/f.gif")])``.
-    After each epoch it predicts on an ``grid`` x ``grid`` mesh over
-    [-lim, lim]^2, draws the filled probability contours under the training
-    points and grabs the frame; at the end of training it writes the GIF (and
-    the last frame as ``png_path`` when given).
-
-    Parameters
-    ----------
-    X, y : array_like
-        The points drawn over the regions (the training set).
-    path : str
-        Where the GIF goes.
-    grid, lim : int, float
-        Grid resolution and half-width (the article: 100 and 1.5).
-    title : str
-        Frame title prefix; frames are titled ``"{title} epoch: 001"`` etc.
-    png_path : str, optional
-        Also save the final frame as a PNG.
-    size, dpi, fps : float, int, int
-        Frame size in inches, dots per inch, frames per second.
+    :class:`tinygrad_edu.training.DecisionBoundary` with the article's frame:
+    the square [-lim, lim]^2 (``lim=1.5``) and frames titled
+    ``"tinygrad_edu epoch: 001"``, ...  A training callback:
+    ``model.fit(..., callbacks=[DecisionRegions(X, y, "out/f.gif")])``.  The
+    parameters are ``DecisionBoundary``'s.
 
     Examples
     --------
@@ -60,60 +47,8 @@ class DecisionRegions(Callback):
 
     def __init__(self, X, y, path, grid=100, lim=1.5, title="tinygrad_edu", png_path=None,
                  model=None, size=3.2, dpi=72, fps=8):
-        super().__init__()
-        self.X, self.y = np.asarray(X), np.asarray(y)
-        self.path, self.png_path, self.title = path, png_path, title
-        self.lim, self.size, self.dpi, self.fps = lim, size, dpi, fps
-        self.xx, self.yy, self.points = decision_grid(grid, lim)
-        self._given_model = model
-        self._fig = self._gif = self._contour = None
-        self.frames = 0
-        self.probabilities = None   # the last grid prediction, shape (grid, grid)
-
-    def _model(self):
-        """The model given as ``model=``, else the one ``fit`` handed to the callback."""
-        model = self._given_model or self.model
-        if model is None:
-            raise RuntimeError(f"{type(self).__name__}: no model; pass model= or use it as a "
-                               f"callback of model.fit")
-        return model
-
-    def on_train_begin(self, logs=None):
-        fig = self._fig = figure(self.size, self.size, self.dpi)
-        ax = self._ax = fig.add_axes((0.02, 0.02, 0.96, 0.88))
-        ax.set_axis_off()
-        ax.set(xlim=(-self.lim, self.lim), ylim=(-self.lim, self.lim))
-        self._points = scatter(ax, self.X, self.y, size=9)
-        self._title = ax.set_title("", fontsize=10)
-        # Everything that changes is drawn per frame over a saved empty background.
-        self._background = blit_background(fig, [self._points, self._title])
-        self._gif = GifWriter(fig, self.path, fps=self.fps)
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self._fig is None:
-            self.on_train_begin()
-        p = predict_probabilities(self._model(), self.points).reshape(self.xx.shape)
-        self.probabilities = p
-        if self._contour is not None:
-            self._contour.remove()
-        self._contour = self._ax.contourf(self.xx, self.yy, p, levels=np.linspace(0, 1, 11),
-                                          cmap=CMAP, alpha=0.45, zorder=1)
-        self._contour.set_animated(True)
-        self._title.set_text(f"{self.title} epoch: {epoch + 1:03d}")
-        blit(self._fig, self._background, [self._contour, self._points, self._title])
-        self._gif.grab()
-        self.frames += 1
-
-    def on_train_end(self, logs=None):
-        if self._gif is None:
-            return
-        self._gif.finish()
-        if self.png_path:
-            for a in (self._contour, self._points, self._title):
-                if a is not None:
-                    a.set_animated(False)
-            save(self._fig, self.png_path, dpi=self.dpi)
-        self._fig = self._gif = self._contour = None
+        super().__init__(X, y, path, grid=grid, lim=lim, title=title, png_path=png_path,
+                         model=model, size=size, dpi=dpi, fps=fps)
 
 
 # ----------------------------------------- figure 7: accuracy and loss ---

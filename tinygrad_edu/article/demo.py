@@ -7,18 +7,23 @@ between) and writes every figure to one folder, logging each file.  The
 steps, in the order they run:
 
 1. the data and the untrained network (figures 1 and 2);
-2. training, with figures 3 and 7 drawn after every epoch, then the test score;
+2. training, with figures 3 and 7 drawn after every epoch and the
+   diagnostics recorded (``diagnostics.png``), then the test score;
 3. the graphs of one neuron and of one layer (figures 4 and 5);
 4. the activations' derivatives and the sine fit (figures 6 and 8);
-5. the graphs of one training step of the network, and of a dead ReLU (figure 9).
+5. the graphs of one training step of the network, and of a dead ReLU (figure 9);
+6. the same recipe on a seed where it dies (:data:`~tinygrad_edu.recipe.DYING_SEED`):
+   ``fit``'s warning, and its diagnostics (``diagnostics_dying_seed.png``).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import time
+import warnings
 
-from ..recipe import DEMO_SEED, RECIPE, build_model, load_circles
+from ..recipe import DEMO_SEED, DYING_SEED, RECIPE, build_model, load_circles
+from ..training import DeadUnitWarning, Diagnostics
 from .callbacks import DecisionRegions, TrainingCurves
 from .checks import check_activation_derivatives
 from .graphs import (draw_or_write_dot, plot_dead_relu_graph, plot_layer_graph,
@@ -54,7 +59,7 @@ def run_demo(out="out", seed=DEMO_SEED, fast=False, verbose=1, log=print):
     >>> import tempfile
     >>> result = run_demo(tempfile.mkdtemp(), fast=True, verbose=0, log=lambda line: None)
     >>> sorted(result), len(result["files"])
-    (['files', 'model', 'seconds', 'test_accuracy', 'test_loss'], 13)
+    (['files', 'model', 'seconds', 'test_accuracy', 'test_loss'], 15)
     """
     t0 = time.perf_counter()
     os.makedirs(out, exist_ok=True)
@@ -63,6 +68,7 @@ def run_demo(out="out", seed=DEMO_SEED, fast=False, verbose=1, log=print):
     _small_graphs(output)
     _math_figures(output, seed, fast)
     _network_graphs(output, model, X_train[:4], y_train[:4])
+    _dying_seed(output, 3 if fast else RECIPE["epochs"])
     seconds = time.perf_counter() - t0
     log(f"done in {seconds:.1f} s; {len(output.files)} files in {out}/")
     return dict(files=output.files, test_accuracy=float(test_acc), test_loss=float(test_loss),
@@ -88,15 +94,18 @@ def _train(output, seed, fast, verbose):
                               title="tinygrad_edu")
     curves = TrainingCurves(output.path("fig7_training.png"), output.path("fig7_training.gif"),
                             epochs=epochs)
+    diagnostics = Diagnostics()
     output.log(f"training 2-4-6-6-4-1 for {epochs} epochs (Adam, batch {RECIPE['batch_size']})")
     model.fit(X_train, y_train, epochs=epochs, batch_size=RECIPE["batch_size"],
-              verbose=verbose, callbacks=[regions, curves])
+              verbose=verbose, callbacks=[regions, curves, diagnostics])
     test_loss, test_acc = model.evaluate(X_test, y_test, verbose=0)
     output.log(f"test accuracy {test_acc:.4f}, test loss {test_loss:.4f}")
     output.wrote("fig3_decision_regions", regions.path)
     output.wrote("fig3_decision_regions_last", regions.png_path)
     output.wrote("fig7_training", curves.png_path)
     output.wrote("fig7_training_gif", curves.gif_path)
+    output.wrote("diagnostics", diagnostics.plot(
+        output.path("diagnostics.png"), title=f"The article's training (seed {seed}): it learns"))
     return model, (X_train, y_train), (test_loss, test_acc)
 
 
@@ -130,6 +139,27 @@ def _network_graphs(output, model, X, y):
     output.wrote("dead_relu_backward_graph",
                  draw_or_write_dot(plot_dead_relu_graph, output.log,
                                    output.path("dead_relu_backward.svg")))
+
+
+def _dying_seed(output, epochs):
+    """The recipe on a seed where it dies: fit's DeadUnitWarning, logged, and the diagnostics."""
+    diagnostics = Diagnostics()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeadUnitWarning)
+        X_train, _, y_train, _ = load_circles(DYING_SEED)
+        history = build_model().fit(X_train, y_train, epochs=epochs,
+                                    batch_size=RECIPE["batch_size"], verbose=0,
+                                    callbacks=[diagnostics])
+    for w in caught:
+        if issubclass(w.category, DeadUnitWarning):
+            first = str(w.message).removeprefix("fit: ").split(". ")[0]
+            output.log(f"seed {DYING_SEED}, the same recipe: DeadUnitWarning: {first}.")
+        else:                                           # not ours to swallow
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    output.log(f"seed {DYING_SEED}: loss {history.history['loss'][-1]:.4f} after {epochs} epochs")
+    output.wrote("diagnostics_dying_seed", diagnostics.plot(
+        output.path("diagnostics_dying_seed.png"),
+        title=f"The same recipe on seed {DYING_SEED}: dense_4 dies"))
 
 
 def example_parser(doc, fast=True):

@@ -17,14 +17,12 @@ The animated figures 3 and 7 are training callbacks, in
 """
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
+from ..drawing import CMAP, figure, save, scatter
 from ..recipe import DEMO_SEED
-from ..tensor import Tensor
+from ..training.decision import decision_grid, predict_probabilities
 from .checks import SINE, activation_derivatives, descend_sine_fit, sine_data, sine_loss_surface
-from .drawing import CMAP, figure, save, scatter
 
 __all__ = ["plot_dataset", "plot_architecture", "decision_grid", "predict_probabilities",
            "plot_decision_regions", "plot_activations", "plot_loss_surface"]
@@ -109,47 +107,6 @@ def plot_architecture(model, path, title=None):
 
 
 # ------------------------------------ figure 3: decision regions per epoch ---
-def decision_grid(n=100, lim=1.5):
-    """An ``n`` x ``n`` grid over [-lim, lim]^2: ``(xx, yy, points)``, points of shape (n*n, 2).
-
-    Examples
-    --------
-    >>> xx, yy, points = decision_grid(n=3, lim=1.0)
-    >>> xx.shape, points[:4].tolist()
-    ((3, 3), [[-1.0, -1.0], [0.0, -1.0], [1.0, -1.0], [-1.0, 0.0]])
-    """
-    g = np.linspace(-lim, lim, n)
-    xx, yy = np.meshgrid(g, g)
-    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()]).astype(np.float32)
-
-
-def predict_probabilities(model, X):
-    """Probabilities from a model with ``predict`` or from any callable on NumPy arrays.
-
-    Returns a float64 array; the whole of ``X`` goes through ``predict`` in one batch.
-
-    Examples
-    --------
-    >>> predict_probabilities(lambda X: X[:, 0] > 0, np.array([[1.0, 0.0], [-1.0, 0.0]]))
-    array([1., 0.])
-    """
-    if not hasattr(model, "predict"):
-        p = model(X)
-    else:
-        params = _predict_params(model)
-        kw = {k: v for k, v in (("verbose", 0), ("batch_size", len(X))) if k in params}
-        p = model.predict(X, **kw)         # the whole grid in one batch: one forward pass
-    return np.asarray(p.numpy() if isinstance(p, Tensor) else p, dtype=np.float64)
-
-
-def _predict_params(model):
-    """The parameters ``model.predict`` takes (none known when it has no signature)."""
-    try:
-        return inspect.signature(model.predict).parameters
-    except (TypeError, ValueError):
-        return {}
-
-
 def plot_decision_regions(model, X, y, path, grid=100, lim=1.5, title="Decision regions"):
     """One frame of figure 3: the probability contours of ``model`` under the points.
 

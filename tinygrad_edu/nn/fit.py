@@ -20,6 +20,12 @@ loop stops there, and ``fit`` warns unless a ``TerminateOnNaN`` callback
 reports it.  With ``compile(jit_compile=...)`` the forward and backward of a
 batch are replayed by :func:`tinygrad_edu.jit` instead of run op by op; the
 numbers are the same, bit for bit.
+
+After every epoch the loop also checks that no ReLU layer was dead -- every
+unit at 0 on every training sample of the epoch -- and warns with a
+:class:`~tinygrad_edu.training.DeadUnitWarning` the first time one is
+(:class:`~tinygrad_edu.training.units.DeadLayerCheck`, a forward hook per
+ReLU layer; a jit replay skips hooks, so replayed training is not checked).
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ import warnings
 from ..jit import jit
 from ..tensor import Tensor
 from ..training import CallbackList, History, ProgressBar, TerminateOnNaN
+from ..training.units import DeadLayerCheck, DeadUnitWarning, dead_layer_message
 
 __all__ = ["FitLoop", "RunningMeans"]
 
@@ -108,6 +115,8 @@ class FitLoop:
             self._replay = jit(self.forward_backward, fallback=model.jit_compile == "auto")
             self._learn = self._learn_replayed
         self.diverged = None          # (epoch, batch, loss) of the first non-finite loss
+        self.dead_check = None        # the DeadLayerCheck while run() runs (eager training)
+        self.dead_warned = False
 
     # ------------------------------------------------------------- training --
     def run(self, initial_epoch=0):
@@ -115,6 +124,8 @@ class FitLoop:
         model = self.model
         model.__dict__.update(history=self.history, stop_training=False)
         model.train()
+        if not model.jit_compile:
+            self.dead_check = DeadLayerCheck(model)
         self.callbacks.on_train_begin()
         try:
             for epoch in range(initial_epoch, self.epochs):
@@ -124,6 +135,8 @@ class FitLoop:
         finally:
             if self.bar is not None:
                 self.bar.close()
+            if self.dead_check is not None:
+                self.dead_check.remove()
         self._warn_if_diverged()
         self.callbacks.on_train_end()
         return self.history
@@ -135,10 +148,13 @@ class FitLoop:
             self.bar.epoch_begin(epoch)
         x, y = self._epoch_order()
         means, size = RunningMeans(self.metrics), self.batch_size
+        if self.dead_check is not None:
+            self.dead_check.start_epoch()
         for b in range(self.steps):
             self._batch(epoch, b, x[b * size:(b + 1) * size], y[b * size:(b + 1) * size], means)
             if self.model.stop_training:
                 break
+        self._warn_if_dead(epoch)
         logs = means.logs()
         if self.validation is not None:
             x_val, y_val = self.validation
@@ -201,6 +217,16 @@ class FitLoop:
         if math.isfinite(value):
             self.step()
         return out, value
+
+    def _warn_if_dead(self, epoch):
+        """Warn (once per fit) when every unit of a ReLU layer was 0 on every sample of ``epoch``."""
+        if self.dead_check is None or self.dead_warned:
+            return
+        dead = self.dead_check.dead_layers()
+        if dead:
+            self.dead_warned = True
+            warnings.warn(dead_layer_message(epoch, dead), DeadUnitWarning,
+                          stacklevel=5)      # _warn_if_dead < _epoch < run < fit < the caller
 
     def _warn_if_diverged(self):
         """Say that a loss was NaN or infinite, unless a TerminateOnNaN callback reported it."""

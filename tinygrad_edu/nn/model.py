@@ -29,6 +29,7 @@ import numpy as np
 from .. import autograd
 from .. import optim as _optim
 from .. import training as _training
+from ..training.progress import format_logs
 from ..random import get_rng
 from ..tensor import Tensor
 from . import losses as _losses
@@ -272,7 +273,7 @@ class Model(Module):
         x, y, units = self._prepare(x, y, op)
         logs = self._evaluate_arrays(x, y, batch_size, self._metric_fns(units))
         if verbose:
-            print(_training._fmt(logs))
+            print(format_logs(logs))
         if return_dict:
             return logs
         values = list(logs.values())
@@ -301,26 +302,6 @@ class Model(Module):
         finally:
             self.train(was_training)
         return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0)
-
-    # ---------------------------------------------------------------- summary --
-    def _summary_rows(self):
-        return [(name, type(m).__name__, "?", m.count_params()) for name, m in
-                self._modules.items()]
-
-    def summary(self, print_fn=None):
-        """Print the layers, their output shapes and parameter counts (Keras' table)."""
-        rows = self._summary_rows()
-        w = (max([30] + [len(f"{name} ({kind})") + 2 for name, kind, _, _ in rows]), 22, 12)
-        rule = "_" * sum(w)
-        lines = [f'Model: "{self.name}"', rule,
-                 f"{'Layer (type)':<{w[0]}}{'Output Shape':<{w[1]}}{'Param #':>{w[2]}}",
-                 "=" * sum(w)]
-        for name, kind, shape, count in rows:
-            lines.append(f"{name + ' (' + kind + ')':<{w[0]}}{shape:<{w[1]}}{str(count):>{w[2]}}")
-        total = self.count_params()
-        lines += ["=" * sum(w), f"Total params: {total}", f"Trainable params: {total}",
-                  "Non-trainable params: 0", rule]
-        (print_fn or print)("\n".join(lines))
 
 
 class Sequential(Model):
@@ -452,16 +433,13 @@ class Sequential(Model):
     def __iter__(self):
         return iter(self.layers)
 
-    def _summary_rows(self):
-        rows, shape = [], None
+    def _summary_layers(self, input_shape=None):
+        """The layers in order, each with its per-sample output shape when the sizes are known."""
+        rows, shape = [], None if input_shape is None else tuple(input_shape)
         for layer in self.layers:
             shape = _input_shape_of(layer) or shape
             shape = None if shape is None else _output_shape_of(layer, shape)
-            shown = "?" if shape is None else "(None, " + ", ".join(map(str, shape)) + ")"
-            count = layer.count_params()
-            if getattr(layer, "built", True) is False:
-                count = f"{count} (unbuilt)"
-            rows.append((layer.name, type(layer).__name__, shown, count))
+            rows.append((layer.name, layer, shape))
         return rows
 
 

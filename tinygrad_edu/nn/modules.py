@@ -64,8 +64,18 @@ def get_activation(activation):
 
 
 def _snake(name):
-    """Keras' layer names: ``Dense`` -> ``dense``, ``MaxPooling2D`` -> ``max_pooling2d``."""
-    return re.sub(r"(?<!^)(?<![0-9])(?=[A-Z])", "_", name).lower()
+    """A class name in snake case, as Keras names layers (``to_snake_case``).
+
+    A capital starts a word when a lower-case letter follows it or precedes
+    it, so acronyms stay whole.  Leading underscores are dropped.
+
+    Examples
+    --------
+    >>> [_snake(n) for n in ("Dense", "MLP", "TwoLayer", "HTTPServer", "Conv2D", "_Hidden")]
+    ['dense', 'mlp', 'two_layer', 'http_server', 'conv2d', 'hidden']
+    """
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name.lstrip("_"))
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Module:
@@ -111,6 +121,7 @@ class Module:
         d["training"] = True
         d["_auto_name"] = name is None
         d["name"] = _snake(type(self).__name__) if name is None else str(name)
+        d["_forward_hooks"] = {}
 
     # ----------------------------------------------------------- registration --
     def __setattr__(self, key, value):
@@ -177,9 +188,44 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if not self._opens_scope:
-            return self.forward(*args, **kwargs)
-        with autograd.scope(self.name):
-            return self.forward(*args, **kwargs)
+            out = self.forward(*args, **kwargs)
+        else:
+            with autograd.scope(self.name):
+                out = self.forward(*args, **kwargs)
+        if self._forward_hooks:             # an empty dict: one test, nothing else
+            for hook in list(self._forward_hooks.values()):
+                hook(self, args, out)
+        return out
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, inputs, output)`` after every forward of this module.
+
+        How a tool sees what a layer computes without changing it: the hook
+        gets the module, the positional inputs (a tuple) and the output, after
+        ``forward`` and outside the module's scope.  Its return value is
+        ignored, and it should not change the output.  Nothing runs while no
+        hook is registered.  :class:`tinygrad_edu.training.Diagnostics` and
+        ``fit``'s dead-unit check watch the layers' outputs this way.
+
+        Returns a handle: ``handle.remove()`` unregisters the hook (a handle is
+        also a context manager that removes it on exit).
+
+        Examples
+        --------
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import Dense
+        >>> layer = Dense(3, activation="relu", input_dim=2)
+        >>> shapes = []
+        >>> with layer.register_forward_hook(lambda m, inputs, out: shapes.append(out.shape)):
+        ...     _ = layer(tg.Tensor([[1.0, 2.0]]))
+        >>> _ = layer(tg.Tensor([[1.0, 2.0]]))             # removed: not seen
+        >>> shapes
+        [(1, 3)]
+        """
+        if not callable(hook):
+            raise TypeError(f"{self.name}.register_forward_hook: the hook must be callable "
+                            f"hook(module, inputs, output), got {type(hook).__name__}")
+        return _HookHandle(self._forward_hooks, hook)
 
     def zero_grad(self):
         """Forget the gradients of all parameters (``p.grad = None``)."""
@@ -288,6 +334,59 @@ class Module:
         expected = {name: p.shape for name, p in self.named_parameters()}
         self.load_state_dict(io.load_arrays(path, expected, what="load_weights"))
 
+    # --------------------------------------------------------------- summary --
+    def _summary_layers(self, input_shape=None):
+        """``[(name, layer, output shape or None)]``: the rows of :meth:`summary`."""
+        from .summary import probe_layers
+        return probe_layers(self, input_shape)
+
+    def summary(self, input_shape=None, notation="keras", print_fn=None):
+        """Print the layers, their output shapes and parameter counts.
+
+        Parameters
+        ----------
+        input_shape : tuple, optional
+            The shape of one sample, e.g. ``(2,)``.  A module that is not a
+            ``Sequential`` is run once on zeros of that shape (by default the
+            ``input_dim`` of its first layer) to find its layers' order and
+            output shapes; see :mod:`tinygrad_edu.nn.summary`.
+        notation : 'keras' or 'article'
+            Keras' table (Layer (type), Output Shape, Param #), or the
+            article's: ``W[l]`` of shape ``(n[l], n[l-1])``, ``b[l]``, the
+            shape of ``Z[l]`` and ``A[l]`` for ``m`` samples, ``g[l]``.
+        print_fn : callable, optional
+            Called with the table's text (default ``print``).
+
+        Examples
+        --------
+        >>> import tinygrad_edu as tg
+        >>> from tinygrad_edu.nn import Dense, Module
+        >>> class MLP(Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = Dense(4, activation="relu", input_dim=2)
+        ...         self.out = Dense(1, activation="sigmoid")
+        ...     def forward(self, x):
+        ...         return self.out(self.hidden(x))
+        >>> net = MLP()
+        >>> _ = net(tg.Tensor([[0.0, 0.0]]))       # builds `out`
+        >>> net.summary()                          # doctest: +NORMALIZE_WHITESPACE
+        Model: "mlp"
+        ________________________________________________________________
+        Layer (type)                  Output Shape                 Param #
+        ================================================================
+        hidden (Dense)                (None, 4)                         12
+        out (Dense)                   (None, 1)                          5
+        ================================================================
+        Total params: 17
+        Trainable params: 17
+        Non-trainable params: 0
+        ________________________________________________________________
+        """
+        from .summary import summary_text
+        rows = self._summary_layers(input_shape)
+        (print_fn or print)(summary_text(self, rows, notation))
+
     # ----------------------------------------------------------------- repr ---
     def extra_repr(self) -> str:
         return ""
@@ -298,6 +397,27 @@ class Module:
         for m in self._modules.values():
             lines.append("  " + repr(m).replace("\n", "\n  "))
         return "\n".join(lines)
+
+
+class _HookHandle:
+    """What :meth:`Module.register_forward_hook` returns: ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.id = hooks, _HookHandle._next_id
+        _HookHandle._next_id += 1
+        hooks[self.id] = hook
+
+    def remove(self):
+        """Unregister the hook (again: nothing happens)."""
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 def _as_input(x):

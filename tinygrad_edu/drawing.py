@@ -1,8 +1,11 @@
-"""The drawing kit of the article's figures: Agg figures, saving, GIF frames, blitting.
+"""The drawing kit of the figures: Agg figures, saving, GIF frames, blitting.
 
-matplotlib is imported only when a figure is made, and only through its Agg
-canvas (no pyplot, no global backend switch), so importing the article costs
-nothing and works on a machine without a display.  Pillow writes the GIFs.
+The article's figures (:mod:`tinygrad_edu.article`) and the training
+figures (:mod:`tinygrad_edu.training`: diagnostics, the learning-rate finder,
+decision boundaries) share it.  matplotlib is imported only when a figure is
+made, and only through its Agg canvas (no pyplot, no global backend switch),
+so importing tinygrad_edu costs nothing and works on a machine without a
+display.  Pillow writes the GIFs.
 
 An animated figure is drawn once without its moving parts (the
 *background*); each frame then restores that background and draws only what
@@ -44,7 +47,7 @@ def require(module, what):
 def figure(width, height, dpi=100):
     """A matplotlib Figure on an Agg canvas (no pyplot, no global state)."""
     FigureCanvasAgg = require("matplotlib.backends.backend_agg",
-                              "drawing the article's figures").FigureCanvasAgg
+                              "drawing figures").FigureCanvasAgg
     from matplotlib.figure import Figure
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)

@@ -1,132 +1,21 @@
-"""The machinery around ``fit``: metrics, callbacks, ``History`` and the progress bar.
+"""Keras' callback protocol: ``Callback``, ``CallbackList``, ``History`` and three ready ones.
 
-Callbacks follow Keras: subclass :class:`Callback` and override any of
-``on_train_begin(logs)``, ``on_train_end(logs)``, ``on_epoch_begin(epoch, logs)``,
+Subclass :class:`Callback` and override any of ``on_train_begin(logs)``,
+``on_train_end(logs)``, ``on_epoch_begin(epoch, logs)``,
 ``on_epoch_end(epoch, logs)``, ``on_train_batch_begin(batch, logs)``,
 ``on_train_batch_end(batch, logs)``.  ``self.model`` is the model being
 trained; setting ``self.model.stop_training = True`` ends training after the
 current batch.  Epochs are numbered from 0, as in Keras.
-
-Examples
---------
->>> import tinygrad_edu as tg
->>> from tinygrad_edu.nn import Sequential, Dense
->>> from tinygrad_edu.training import LambdaCallback
->>> _ = tg.manual_seed(0)
->>> x, y = tg.datasets.make_circles(64, factor=0.3, noise=0.05, random_state=0)
->>> model = Sequential([Dense(4, input_dim=2, activation="relu"), Dense(1, activation="sigmoid")])
->>> model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
->>> seen = []
->>> hist = model.fit(x, y, epochs=3, verbose=0,
-...                  callbacks=[LambdaCallback(on_epoch_end=lambda e, logs: seen.append(e))])
->>> seen, sorted(hist.history)
-([0, 1, 2], ['accuracy', 'loss'])
 """
 from __future__ import annotations
 
 import math
 import sys
 
-import numpy as np
-
-try:  # the progress bar is an optional extra
-    from tqdm.auto import tqdm as _tqdm
-except ImportError:  # pragma: no cover - exercised by monkeypatching in the tests
-    _tqdm = None
-
 __all__ = ["Callback", "CallbackList", "History", "LambdaCallback", "TerminateOnNaN",
-           "ModelCheckpoint",
-           "ProgressBar", "METRICS", "get_metric", "binary_accuracy", "categorical_accuracy",
-           "sparse_categorical_accuracy"]
+           "ModelCheckpoint"]
 
 
-# ----------------------------------------------------------------- metrics ----
-# A metric is f(y_pred, y_true) -> float (the mean over the batch), on NumPy
-# arrays: metrics are measured, not differentiated, so they stay off the graph.
-def _aligned(y_pred, y_true):
-    if y_true.shape != y_pred.shape and y_true.size == y_pred.size:
-        return y_true.reshape(y_pred.shape)
-    return y_true
-
-
-def binary_accuracy(y_pred, y_true, threshold=0.5):
-    """Fraction of samples where ``(y_pred > threshold)`` equals the 0/1 label."""
-    y_true = _aligned(y_pred, np.asarray(y_true))
-    return _fraction((y_pred > threshold) == (y_true > 0.5))
-
-
-def _fraction(hits):
-    """The mean of a boolean array (np.mean is ~5x slower: it runs in Python)."""
-    return np.count_nonzero(hits) / hits.size if hits.size else float("nan")
-
-
-def categorical_accuracy(y_pred, y_true):
-    """Fraction where the arg-max of the prediction is the arg-max of the one-hot label."""
-    return _fraction(np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1))
-
-
-def sparse_categorical_accuracy(y_pred, y_true):
-    """Fraction where the arg-max of the prediction is the integer label."""
-    return _fraction(np.argmax(y_pred, axis=-1) == np.asarray(y_true).reshape(-1))
-
-
-def mean_squared_error(y_pred, y_true):
-    d = y_pred - _aligned(y_pred, np.asarray(y_true))
-    return float(np.mean(d * d))
-
-
-def mean_absolute_error(y_pred, y_true):
-    return float(np.mean(np.abs(y_pred - _aligned(y_pred, np.asarray(y_true)))))
-
-
-METRICS = {
-    "binary_accuracy": binary_accuracy,
-    "categorical_accuracy": categorical_accuracy,
-    "sparse_categorical_accuracy": sparse_categorical_accuracy,
-    "mean_squared_error": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error,
-}
-_METRIC_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
-_ACCURACY = ("accuracy", "acc")
-METRIC_NAMES = sorted(set(METRICS) | set(_METRIC_ALIASES) | set(_ACCURACY))
-
-
-def check_metric(metric):
-    """Validate a metric given to ``compile``; returns ``(history key, name or callable)``."""
-    if isinstance(metric, str):
-        key = metric.lower()
-        if key in _ACCURACY or key in METRICS or key in _METRIC_ALIASES:
-            return metric, key
-        raise ValueError(f"unknown metric {metric!r}; valid names: {', '.join(METRIC_NAMES)} "
-                         f"(or pass a callable metric(y_pred, y_true) -> float)")
-    if callable(metric):
-        return getattr(metric, "__name__", type(metric).__name__), metric
-    raise TypeError(f"metric must be a name or a callable, got {type(metric).__name__}")
-
-
-def get_metric(metric, loss_name=None, output_units=1):
-    """The metric function for a name (or a callable, returned as is).
-
-    ``'accuracy'`` means what Keras means: sparse categorical accuracy with
-    the sparse categorical loss, binary accuracy for one output unit, and
-    categorical accuracy otherwise.
-    """
-    if callable(metric):
-        return metric
-    key = metric.lower()
-    if key in _ACCURACY:
-        if loss_name == "sparse_categorical_crossentropy":
-            return sparse_categorical_accuracy
-        if loss_name == "binary_crossentropy" or output_units == 1:
-            return binary_accuracy
-        return categorical_accuracy
-    key = _METRIC_ALIASES.get(key, key)
-    if key not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; valid names: {', '.join(METRIC_NAMES)}")
-    return METRICS[key]
-
-
-# --------------------------------------------------------------- callbacks ----
 class Callback:
     """Base class for callbacks: every hook does nothing until overridden."""
 
@@ -350,53 +239,3 @@ class ModelCheckpoint(Callback):
         if self.optimizer_filepath is not None:
             self.model.optimizer.save_weights(str(self.optimizer_filepath).format(**fields))
         self.saved.append(path)
-
-
-# ------------------------------------------------------------ progress bar ----
-def _fmt(logs):
-    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-
-
-class ProgressBar:
-    """Per-epoch progress for ``fit``.
-
-    ``verbose=1``: a tqdm bar per epoch with the running loss and metrics (or,
-    without tqdm installed, one text line per epoch); ``verbose=2``: one line
-    per epoch; ``verbose=0``: silent.
-    """
-
-    #: update the bar's numbers every this many batches (formatting costs time)
-    POSTFIX_EVERY = 4
-
-    def __init__(self, epochs, steps, verbose=1, file=None):
-        self.epochs, self.steps, self.verbose = epochs, steps, verbose
-        self.file = file
-        self.use_tqdm = verbose == 1 and _tqdm is not None
-        self.bar = None
-
-    def epoch_begin(self, epoch):
-        if self.use_tqdm:
-            self.bar = _tqdm(total=self.steps, desc=f"Epoch {epoch + 1}/{self.epochs}",
-                             unit="batch", leave=True, file=self.file, dynamic_ncols=True)
-        self.epoch = epoch
-
-    def batch_end(self, batch, running_logs):
-        bar = self.bar
-        if bar is not None:
-            if batch % self.POSTFIX_EVERY == 0 or batch == self.steps - 1:
-                bar.set_postfix({k: f"{v:.4f}" for k, v in running_logs().items()}, refresh=False)
-            bar.update(1)
-
-    def epoch_end(self, logs):
-        if self.bar is not None:
-            self.bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
-            self.bar.close()
-            self.bar = None
-        elif self.verbose:
-            print(f"Epoch {self.epoch + 1}/{self.epochs} - {self.steps}/{self.steps} - "
-                  f"{_fmt(logs)}", file=self.file or sys.stdout, flush=True)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
