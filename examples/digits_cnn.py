@@ -36,7 +36,7 @@ import numpy as np    # noqa: E402
 import tinygrad_edu as tg    # noqa: E402
 from tinygrad_edu import viz    # noqa: E402
 from tinygrad_edu.article import example_parser    # noqa: E402
-from tinygrad_edu.article.drawing import GifWriter, figure, require, save    # noqa: E402
+from tinygrad_edu.drawing import GifWriter, figure, require, save    # noqa: E402
 from tinygrad_edu.article.graphs import draw_or_write_dot    # noqa: E402
 from tinygrad_edu.nn import Conv2D, Dense, Flatten, MaxPooling2D, Sequential    # noqa: E402
 
