@@ -218,6 +218,13 @@ class Model(Module):
             without applying that batch's update, with a ``RuntimeWarning`` (or
             a report by :class:`~tinygrad_edu.training.TerminateOnNaN`).
 
+        Warns
+        -----
+        DeadUnitWarning
+            Once, when every unit of a ReLU layer output 0 for every training
+            sample of an epoch (the layer is dead); the message names the layer
+            and the remedies.  See :mod:`tinygrad_edu.training.units`.
+
         Examples
         --------
         >>> import tinygrad_edu as tg
