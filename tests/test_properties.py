@@ -271,6 +271,11 @@ def _min(draw):
     return Case(lambda x: D.min(x, axis, keepdims), [x])
 
 
+@spec("sign", D.sign)
+def _sign(draw):                     # a step: its gradient is 0 away from 0, as PyTorch's
+    return Case(D.sign, [draw(T(shape(draw), elements=no_kink))])
+
+
 @spec("relu", D.relu)
 def _relu(draw):
     return Case(D.relu, [draw(T(shape(draw), elements=no_kink))])
