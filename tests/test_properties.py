@@ -19,6 +19,7 @@ import pytest
 from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
+import properties_numpy  # noqa: F401 - registers the specs of Erf
 import tinygrad_edu as tg
 from property_registry import (SIDE, SPECS, Case, T, axis_arg, bshapes, elementwise, no_kink,
                                shape, spec, untied, wide)
