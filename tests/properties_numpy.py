@@ -1,4 +1,5 @@
-"""Property-test specs of the NumPy vocabulary (``tinygrad_edu.numpy_api``) and ``ops.Erf``.
+"""Property-test specs of the NumPy vocabulary (``tinygrad_edu.numpy_api``), ``ops.Erf``
+and the activations (``tinygrad_edu.activations``).
 
 Imported by ``tests/test_properties.py``, which runs every registered spec
 (first and second order against finite differences, in float64, and the
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 import tinygrad_edu as tg
 from property_registry import (SIDE, Case, T, axis_arg, bshapes, elementwise, no_kink, shape,
                                spec, untied)
+from tinygrad_edu import activations as A
 from tinygrad_edu import derived as D
 from tinygrad_edu import numpy_api as N
 from tinygrad_edu import ops
@@ -46,6 +48,26 @@ unary("floor", N.floor, ts.reals(avoid=INTEGERS))          # steps: gradient 0 b
 unary("ceil", N.ceil, ts.reals(avoid=INTEGERS))
 unary("deg2rad", N.deg2rad)
 unary("rad2deg", N.rad2deg)
+unary("softplus", A.softplus, st.one_of(st.just(0.0), ts.reals(-30, 30)))
+unary("relu6", A.relu6, ts.reals(-2, 8, avoid=(0.0, 6.0)))
+unary("hard_sigmoid", A.hard_sigmoid, ts.reals(-5, 5, avoid=(-3.0, 3.0)))
+unary("hard_swish", A.hard_swish, ts.reals(-5, 5, avoid=(-3.0, 3.0)))
+unary("selu", A.selu, no_kink)
+unary("silu", A.silu, ts.reals(-8, 8))
+unary("mish", A.mish, ts.reals(-8, 8))
+unary("softsign", A.softsign, no_kink)                     # (|x|: a kink in the 2nd derivative)
+
+
+@spec("elu", A.elu, examples=FEW)
+def _elu(draw):
+    alpha = draw(st.sampled_from([1.0, 0.5, 2.0]))
+    return Case(lambda x: A.elu(x, alpha), [draw(T(shape(draw), elements=no_kink))])
+
+
+@spec("gelu", A.gelu, examples=FEW)
+def _gelu(draw):
+    approximate = draw(st.booleans())
+    return Case(lambda x: A.gelu(x, approximate), [draw(T(shape(draw), elements=ts.reals(-6, 6)))])
 
 
 # -------------------------------------------------------------------- binary ---

@@ -5,8 +5,9 @@ The registry ``SPECS`` (``property_registry.py``) maps a test name to a
 ``Case`` s (a function of some tensors, the float64 tensors themselves and, for
 broadcasting ops, the shape each input is broadcast to).  The specs of the
 primitives, ``derived`` and ``nn.functional`` are below; those of the NumPy
-vocabulary are in ``properties_numpy.py``.  ``test_every_op_has_a_property_test``
-walks ``ops.PRIMITIVES`` and the ``__all__`` of ``derived``, ``numpy_api`` and
+vocabulary and the activations are in ``properties_numpy.py``.
+``test_every_op_has_a_property_test`` walks ``ops.PRIMITIVES`` and the
+``__all__`` of ``derived``, ``numpy_api``, ``activations`` and
 ``nn.functional``: adding an op without adding a spec fails the suite.
 
 Inputs avoid kinks by construction (``ts.reals(avoid=...)``, ``ts.separated``),
@@ -20,11 +21,11 @@ import pytest
 from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
-import properties_numpy  # noqa: F401 - registers the specs of Erf and the NumPy vocabulary
+import properties_numpy  # noqa: F401 - registers the NumPy-vocabulary and activation specs
 import tinygrad_edu as tg
 from property_registry import (SIDE, SPECS, Case, T, axis_arg, bshapes, elementwise, no_kink,
                                shape, spec, untied, wide)
-from tinygrad_edu import numpy_api, ops
+from tinygrad_edu import activations, numpy_api, ops
 from tinygrad_edu import derived as D
 from tinygrad_edu.autograd import toposort
 from tinygrad_edu.nn import functional as F
@@ -512,6 +513,8 @@ def public_ops():
         yield f"derived.{name}", getattr(D, name)
     for name in numpy_api.__all__:
         yield f"numpy_api.{name}", getattr(numpy_api, name)
+    for name in activations.__all__:
+        yield f"activations.{name}", getattr(activations, name)
     for name in F.__all__:
         yield f"nn.functional.{name}", getattr(F, name)
 
