@@ -1,7 +1,8 @@
 """The property-test registry: ``Spec`` s of ``Case`` s, and the strategies the specs share.
 
 ``tests/test_properties.py`` runs the registered specs (first and second
-order, three laws); other modules of specs can register into the same ``SPECS``.
+order, three laws); the specs live there and in ``properties_numpy.py`` (the
+NumPy vocabulary and the activations), which register into the same ``SPECS``.
 """
 from __future__ import annotations
 
