@@ -170,3 +170,43 @@ def test_sigmoid_of_bool_and_int_tensors_computes_in_float():
     np.testing.assert_allclose(out.numpy(), want)
     np.testing.assert_allclose(binary_cross_entropy_with_logits(Tensor(np.array([True])), [1.0]).item(),
                                np.log1p(np.e) - 1, rtol=1e-3)
+
+
+# ------------------------------------------- fixed: std at zero variance, sign ---
+@pytest.mark.parametrize("data,axis,ddof", [([3.0], None, 0), ([2.0, 2.0, 2.0], None, 0),
+                                            ([[1.0, 1.0], [1.0, 4.0]], 1, 0),
+                                            ([[5.0], [-1.0]], 1, 0), ([7.0], None, 1)])
+def test_std_gradient_is_zero_where_the_variance_is_zero(data, axis, ddof):
+    """PyTorch and HIPS autograd give 0 there; sqrt'(0) * 0 used to give NaN."""
+    x = tg.Tensor(data, requires_grad=True, dtype="float64")
+    s = x.std(axis=axis, ddof=ddof)
+    (g,) = tg.grad(s.sum(), x, create_graph=True)
+    flat = np.asarray(data, np.float64)
+    zero_var = np.var(flat, axis=axis, keepdims=True) == 0
+    assert np.all(np.isfinite(g.numpy()))
+    np.testing.assert_array_equal(g.numpy()[np.broadcast_to(zero_var, flat.shape)], 0)
+    (h,) = tg.grad(g.sum(), x)
+    assert np.all(np.isfinite(h.numpy()))
+    np.testing.assert_allclose(s.numpy(), np.std(flat, axis=axis, ddof=ddof) if flat.size > ddof
+                               else 0.0)
+
+
+def test_std_gradient_is_unchanged_where_the_variance_is_positive():
+    x = tg.Tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]], requires_grad=True, dtype="float64")
+    assert gradcheck(lambda x: x[:1].std(axis=1), x)
+    (g,) = tg.grad(x.std(axis=1).sum(), x)
+    row = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(g.numpy()[0], (row - row.mean()) / (3 * row.std()))
+
+
+def test_sign_has_a_zero_gradient_so_grad_works_through_it():
+    """It used to return a tensor outside the graph, so grad() raised; PyTorch gives 0."""
+    x = tg.Tensor([-2.0, 0.0, 3.0], requires_grad=True, dtype="float64")
+    s = x.sign()
+    assert s.requires_grad and s.tolist() == [-1.0, 0.0, 1.0]
+    (g,) = tg.grad(s.sum(), x)
+    assert g.tolist() == [0.0, 0.0, 0.0]
+    assert gradcheck(lambda x: x.sign() * x, tg.Tensor([-2.0, 3.0], requires_grad=True))
+    assert not tg.Tensor([1, -2]).sign().requires_grad
+    with pytest.raises(TypeError, match=r"sign: .*\(tensor shape \(2,\)\)"):
+        tg.Tensor([True, False]).sign()

@@ -4,11 +4,14 @@ The property suite (test_properties.py) adds hypothesis-generated shapes; this
 file pins down the cases that matter by name: broadcasting in every binary op,
 reductions over each axis with and without keepdims, indexing, matmul shapes.
 """
+import math
+
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, ops
+from tinygrad_edu.special import erf as erf_values
 from tinygrad_edu.testing import gradcheck, gradgradcheck
 
 RNG = np.random.default_rng(0)
@@ -36,6 +39,7 @@ def test_forward_values_match_numpy():
         (ops.Pow.apply(P, exponent=1.5), p ** 1.5), (ops.Exp.apply(A), np.exp(a)),
         (ops.Log.apply(P), np.log(p)), (ops.Tanh.apply(A), np.tanh(a)),
         (ops.Sin.apply(A), np.sin(a)), (ops.Cos.apply(A), np.cos(a)),
+        (ops.Erf.apply(A), np.vectorize(math.erf)(a)),
         (ops.Where.apply(A, B, cond=a > 0), np.where(a > 0, a, b)),
         (ops.MatMul.apply(A, Tensor(a.T)), a @ a.T),
         (ops.Sum.apply(A, axis=1), a.sum(1)), (ops.Sum.apply(A, axis=0, keepdims=True), a.sum(0, keepdims=True)),
@@ -54,6 +58,22 @@ def test_forward_values_match_numpy():
     np.add.at(z, (slice(1, 3), [0, 0, 2]), 1.0)
     np.testing.assert_array_equal(
         ops.ScatterAdd.apply(Tensor(np.ones((2, 3))), index=(slice(1, 3), [0, 0, 2]), shape=(3, 4)).data, z)
+
+
+def test_erf_agrees_with_math_erf_to_a_few_ulps():
+    """Erf's forward (Cody's rational approximations) over its three ranges and their edges."""
+    x = np.concatenate([RNG.uniform(-6, 6, 20000), RNG.standard_normal(5000) * 1e-3,
+                        np.linspace(-30, 30, 2001), [0.46875, np.nextafter(0.46875, 1), 4.0,
+                                                    np.nextafter(4.0, 5), 1e-300, -5e-324,
+                                                    26.543, 27.0, 0.0, -0.0]])
+    want = np.array([math.erf(v) for v in x])
+    got = erf_values(x)
+    ulps = np.abs(got - want)[got != want] / np.spacing(np.abs(want[got != want]))
+    assert ulps.max(initial=0) <= 4
+    np.testing.assert_array_equal(erf_values(np.array([np.inf, -np.inf, np.nan])),
+                                  [1.0, -1.0, np.nan])
+    assert np.signbit(erf_values(-0.0)) and erf_values(np.float32(0.5)).dtype == np.float32
+    assert erf_values(np.arange(3)).dtype == np.float64
 
 
 def test_float32_stays_float32():
@@ -186,6 +206,6 @@ def test_second_order_representative(fn, shapes, low):
 
 def test_every_primitive_is_covered_here():
     """Adding a primitive means adding it to the forward-value table above."""
-    covered = {"Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul", "Sum", "Max",
+    covered = {"Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Erf", "Where", "MatMul", "Sum", "Max",
                "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast"}
     assert {p.__name__ for p in ops.PRIMITIVES} == covered

@@ -1,11 +1,14 @@
 """Property tests of every differentiable op: first and second order, plus three laws.
 
-The registry ``SPECS`` maps a test name to a ``Spec``: the op(s) it covers
-(``targets``) and a hypothesis strategy of ``Case`` s (a function of some
-tensors, the float64 tensors themselves and, for broadcasting ops, the shape
-each input is broadcast to).  ``test_every_op_has_a_property_test`` walks
-``ops.PRIMITIVES``, ``derived.__all__`` and ``nn.functional.__all__``: adding an
-op without adding a spec here fails the suite.
+The registry ``SPECS`` (``property_registry.py``) maps a test name to a
+``Spec``: the op(s) it covers (``targets``) and a hypothesis strategy of
+``Case`` s (a function of some tensors, the float64 tensors themselves and, for
+broadcasting ops, the shape each input is broadcast to).  The specs of the
+primitives, ``derived`` and ``nn.functional`` are below; those of the NumPy
+vocabulary and the activations are in ``properties_numpy.py``.
+``test_every_op_has_a_property_test`` walks ``ops.PRIMITIVES`` and the
+``__all__`` of ``derived``, ``numpy_api``, ``activations`` and
+``nn.functional``: adding an op without adding a spec fails the suite.
 
 Inputs avoid kinks by construction (``ts.reals(avoid=...)``, ``ts.separated``),
 and every check runs with ``kinks="raise"``, so a strategy that strays onto a
@@ -13,18 +16,18 @@ kink fails loudly instead of being excused.
 """
 from __future__ import annotations
 
-import dataclasses
-from typing import Callable, NamedTuple
-
 import numpy as np
 import pytest
 from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
+import properties_numpy  # noqa: F401 - registers the NumPy-vocabulary and activation specs
 import tinygrad_edu as tg
+from property_registry import (SIDE, SPECS, Case, T, axis_arg, bshapes, elementwise, no_kink,
+                               shape, spec, untied, wide)
+from tinygrad_edu import activations, numpy_api, ops
 from tinygrad_edu import conv as C
 from tinygrad_edu import derived as D
-from tinygrad_edu import ops
 from tinygrad_edu.autograd import toposort
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.tensor import Tensor
@@ -32,84 +35,6 @@ from tinygrad_edu.testing import gradcheck, gradgradcheck
 from tinygrad_edu.testing import strategies as ts
 
 import conv_property_specs as CS
-
-
-class Case(NamedTuple):
-    fn: Callable
-    inputs: list
-    full: list | None = None   # broadcasting ops: the shape each input is broadcast to
-
-
-@dataclasses.dataclass
-class Spec:
-    name: str
-    targets: tuple
-    cases: st.SearchStrategy
-    eps: float = 1e-6
-    atol: float = 1e-5
-    rtol: float = 1e-3
-    broadcasting: bool = False   # its cases may set Case.full (checked by the broadcasting law)
-
-
-SPECS: dict[str, Spec] = {}
-
-
-def spec(name, *targets, **options):
-    """Register ``@st.composite`` case builder ``f`` as the property test of ``targets``."""
-    def register(f):
-        assert name not in SPECS, f"duplicate spec {name}"
-        SPECS[name] = Spec(name, targets, st.composite(f)(), **options)
-        return f
-    return register
-
-
-SIDE = 3                                    # keep tensors small: the suite must stay fast
-T = ts.tensors                              # float64, requires_grad=True, reals in [-3, 3]
-no_kink = ts.reals(avoid=(0.0,))
-# The numerically safe ops (sigmoid, softmax, log_softmax, logsumexp, BCE on
-# logits) are also checked on large inputs, where a naive exp() overflows.
-wide = st.one_of(ts.reals(-8, 8), ts.reals(-800, 800))
-
-
-def shape(draw, **kw):
-    kw.setdefault("max_side", SIDE)
-    return draw(ts.shapes(**kw))
-
-
-def bshapes(draw, n=2, **kw):
-    kw.setdefault("max_side", SIDE)
-    return draw(ts.broadcastable_shapes(n, **kw))
-
-
-def axis_arg(draw, ndim, allow_tuple=True):
-    """None, one axis (maybe negative) or a tuple of distinct axes."""
-    options = [st.none()]
-    if ndim == 0:                                  # NumPy accepts axis 0 / -1 for a 0-d array
-        options.append(st.sampled_from([0, -1]))
-    if ndim:
-        options.append(st.integers(-ndim, ndim - 1))
-        if allow_tuple:
-            options.append(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim,
-                                    unique=True).map(tuple))
-    return draw(st.one_of(options))
-
-
-def untied(draw, *shapes_, min_gap=0.01):
-    """Tensors of the given shapes whose values are all pairwise apart (no ties anywhere)."""
-    sizes = [int(np.prod(s)) for s in shapes_]
-    pool = draw(ts.separated((sum(sizes),), min_gap=min_gap)) if sum(sizes) else np.zeros(0)
-    out, start = [], 0
-    for s, n in zip(shapes_, sizes):
-        out.append(Tensor(pool[start:start + n].reshape(s), requires_grad=True))
-        start += n
-    return out
-
-
-def elementwise(draw, fn, n=2, elements=(None, None, None)):
-    shapes_ = bshapes(draw, n)
-    xs = [draw(T(s, elements=e)) for s, e in zip(shapes_, elements)]
-    full = np.broadcast_shapes(*shapes_)
-    return Case(fn, xs, [full] * n)
 
 
 # ================================================================ primitives ===
@@ -352,6 +277,11 @@ def _min(draw):
     return Case(lambda x: D.min(x, axis, keepdims), [x])
 
 
+@spec("sign", D.sign)
+def _sign(draw):                     # a step: its gradient is 0 away from 0, as PyTorch's
+    return Case(D.sign, [draw(T(shape(draw), elements=no_kink))])
+
+
 @spec("relu", D.relu)
 def _relu(draw):
     return Case(D.relu, [draw(T(shape(draw), elements=no_kink))])
@@ -592,6 +522,10 @@ def public_ops():
         yield f"ops.{cls.__name__}", cls
     for name in D.__all__:
         yield f"derived.{name}", getattr(D, name)
+    for name in numpy_api.__all__:
+        yield f"numpy_api.{name}", getattr(numpy_api, name)
+    for name in activations.__all__:
+        yield f"activations.{name}", getattr(activations, name)
     for name in C.__all__:
         yield f"conv.{name}", getattr(C, name)
     for name in F.__all__:
@@ -635,10 +569,16 @@ def _recorded_primitives(out):
 
 
 # ============================================================ property tests ===
-# Second-order checks cost several first-order ones; they get half the
-# examples of the active profile (see tests/conftest.py).
-FEWER = settings(max_examples=max(5, settings.default.max_examples // 2))
 NAMES = sorted(SPECS)
+
+
+def examples(s, share=1):
+    """Settings giving spec ``s`` its examples: the active profile's (tests/conftest.py),
+    capped by ``s.examples`` for costly ops, divided by ``share``.  Second-order checks
+    cost several first-order ones; they get half."""
+    n = settings.default.max_examples if s.examples is None else min(
+        s.examples, settings.default.max_examples)
+    return settings(max_examples=max(5 if s.examples is None else 3, n // share))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -646,6 +586,7 @@ def test_first_order(name):
     s = SPECS[name]
     primitives = {t for t in s.targets if isinstance(t, type)}
 
+    @examples(s)
     @given(s.cases)
     def check(case):
         assert gradcheck(case.fn, case.inputs, eps=s.eps, atol=s.atol, rtol=s.rtol, kinks="raise")
@@ -660,7 +601,7 @@ def test_first_order(name):
 def test_second_order(name):
     s = SPECS[name]
 
-    @FEWER
+    @examples(s, share=2)
     @given(s.cases)
     def check(case):
         assert gradgradcheck(case.fn, case.inputs, eps=s.eps, atol=s.atol, rtol=s.rtol,
@@ -681,6 +622,7 @@ def test_backward_is_linear_in_upstream_gradient(name):
     """vjp(a v1 + b v2) = a vjp(v1) + b vjp(v2): backward is a linear map of the upstream grad."""
     s = SPECS[name]
 
+    @examples(s)
     @given(s.cases, st.floats(-3, 3), st.floats(-3, 3), st.integers(0, 2 ** 32 - 1))
     def check(case, a, b, seed):
         rng = np.random.default_rng(seed)
@@ -700,6 +642,7 @@ def test_dot_product_identity(name):
     """<J v, u> = <v, J^T u>: a forward-difference JVP agrees with our VJP (the adjoint)."""
     s = SPECS[name]
 
+    @examples(s)
     @given(s.cases, st.integers(0, 2 ** 32 - 1))
     def check(case, seed):
         rng = np.random.default_rng(seed)
@@ -738,6 +681,7 @@ def test_broadcasting_reduces_gradients_by_summation(name):
     """
     s = SPECS[name]
 
+    @examples(s)
     @given(s.cases, st.integers(0, 2 ** 32 - 1))
     def check(case, seed):
         assume(case.full is not None and any(x.shape != f for x, f in zip(case.inputs, case.full)))

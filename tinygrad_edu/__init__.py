@@ -21,6 +21,9 @@ from .autograd import (Function, no_grad, enable_grad, set_grad_enabled, is_grad
                        grad, detect_anomaly, is_anomaly_enabled, GradientAccumulationWarning)
 from .derived import cat, stack, where, maximum, minimum
 from .conv import conv2d, max_pool2d, avg_pool2d
+from .numpy_api import *  # noqa: F401,F403 - NumPy's vocabulary: tg.cumsum, tg.einsum, ...
+from .activations import *  # noqa: F401,F403 - tg.gelu, tg.softplus, ...
+from . import numpy_api as _numpy_api, activations as _activations
 from .jit import jit, JitError
 from . import nn, optim, training, datasets, io
 from .nn import Sequential, Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten
@@ -33,7 +36,7 @@ __all__ = ["Tensor", "Function", "manual_seed", "get_rng", "zeros_like", "ones_l
            "conv2d", "max_pool2d", "avg_pool2d", "jit", "JitError", "__version__",
            "nn", "optim", "training", "datasets", "io", "Sequential", "Dense", "Conv2D",
            "MaxPooling2D", "AveragePooling2D", "Flatten",
-           "draw_graph", "save_graph"]
+           "draw_graph", "save_graph"] + _numpy_api.__all__ + _activations.__all__
 
 
 def __getattr__(name):

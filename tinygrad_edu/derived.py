@@ -35,6 +35,7 @@ __all__ = [
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "clip",
     "maximum", "minimum", "where", "matmul", "cat", "stack", "flatten", "squeeze", "unsqueeze",
     "expand", "permute", "transpose", "reshape", "swapaxes", "exp", "log", "sin", "cos", "sum", "astype",
+    "sign",
 ]
 
 
@@ -167,8 +168,25 @@ def var(x, axis=None, keepdims=False, ddof=0):
 
 @composite
 def std(x, axis=None, keepdims=False, ddof=0):
-    """Standard deviation, sqrt(var)."""
-    return sqrt(var(x, axis, keepdims, ddof))
+    """Standard deviation, sqrt(var); its gradient is 0 where the variance is 0.
+
+    sqrt'(0) is infinite, and var's gradient there is 0: the chain rule
+    would give inf * 0 = NaN (one element, or all elements equal).  Like
+    PyTorch and HIPS autograd, std takes 0 there: the square root only sees
+    the positive variances (a stand-in 1 elsewhere), and a ``where`` puts 0 in
+    their place -- its gradient is exactly 0, so no NaN is made.
+
+    Examples
+    --------
+    >>> from tinygrad_edu import Tensor
+    >>> x = Tensor([2.0, 2.0], requires_grad=True)
+    >>> x.std().backward()
+    >>> x.grad
+    Tensor([0., 0.], shape=(2,), dtype=float32)
+    """
+    v = var(x, axis, keepdims, ddof)
+    positive = kernel(np.greater, v._data, 0)
+    return where(positive, sqrt(where(positive, v, 1.0)), 0.0)
 
 
 def max(x, axis=None, keepdims=False):
@@ -514,7 +532,38 @@ def _no_grad_result(fn):
 
 
 _NO_GRAD = {name: _no_grad_result(getattr(np, name))
-            for name in ("argmax", "argmin", "all", "any", "sign", "isnan", "isfinite")}
+            for name in ("argmax", "argmin", "all", "any", "isnan", "isfinite")}
+
+
+def _piecewise_constant(x, values):
+    """``values`` (computed from x's data by a ``kernel``) as a function of x with gradient 0.
+
+    For step functions -- sign, floor, ceil -- whose derivative is 0
+    wherever it exists: a ``Where`` that always picks the constant keeps x in
+    the graph, so ``grad()`` through them gives zeros (as in PyTorch) instead
+    of failing.  Non-float tensors have no gradient: the values come back as
+    they are.
+    """
+    if x._data.dtype.kind != "f" or values.dtype != x._data.dtype:
+        return Tensor._make(values, False, None)
+    never = kernel(np.zeros_like, x._data, dtype=np.bool_)
+    return ops.Where.apply(x, _const(values, x), cond=never)
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of each element; the gradient is 0 (as in PyTorch).
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    >>> tg.grad((x.sign() * x).sum(), x)[0]      # |x|'s gradient: sign(x), through sign's 0
+    Tensor([-1.,  0.,  1.], shape=(3,), dtype=float32)
+    """
+    try:
+        return _piecewise_constant(x, kernel(np.sign, x._data))
+    except TypeError as e:
+        raise tagged_error(e, f"sign: {e} (tensor shape {x.shape})", "sign") from None
 
 
 def install_methods(cls):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import conv, derived, inplace, ops, recording
+from . import activations, conv, derived, inplace, numpy_api, ops, recording
 from .errors import broadcast_error, tagged_error
 from .function import kernel
 from .tensor import Tensor, _index_arg, _raw
@@ -271,6 +271,8 @@ def install(cls=Tensor):
         if name not in ("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__"):
             setattr(cls, name, value)
     derived.install_methods(cls)
+    for more in (numpy_api, activations):    # NumPy's vocabulary; the usual activations
+        more.install_methods(cls)
     conv.install_methods(cls)     # conv2d, max_pool2d, avg_pool2d, pad
 
 

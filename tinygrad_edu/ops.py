@@ -25,6 +25,7 @@ the contributions of every use.
 
 Why ``Tanh`` is primitive: built from ``exp`` it would lose precision near 0
 (``1 - e^{-2x}`` cancels), and the article uses it as a basic activation.
+Why ``Erf`` is: no composition of the others can express it (see its docstring).
 
 The forwards call NumPy, and ``kernels.py`` where a faster way to compute
 the same thing exists (a bias gradient's row sum, ReLU's where); the rules
@@ -34,13 +35,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels
+from . import kernels, special
 from .errors import broadcast_error
 from .function import Function, kernel
 from .tensor import Tensor
 
 __all__ = ["run", "sum_to", "expand", "constant", "Primitive",
-           "Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where", "MatMul",
+           "Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Erf", "Where", "MatMul",
            "Sum", "Max", "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast",
            "PRIMITIVES"]
 
@@ -265,6 +266,28 @@ class Cos(Primitive):
     def backward(self, grad, out):
         (x,) = self.saved(grad)
         return grad * run(Sin, x) * -1
+
+
+class Erf(Primitive):
+    """erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt.   d/dx = 2/sqrt(pi) exp(-x^2).
+
+    Why a primitive: erf is not an elementary function -- no finite
+    composition of exp, log, powers and the other primitives equals it -- so
+    it cannot be derived; gelu's exact form (``x Phi(x)``, Phi the normal CDF
+    ``(1 + erf(x / sqrt 2)) / 2``) needs it.  Its derivative is the integrand,
+    by the fundamental theorem of calculus, and that *is* elementary: the rule
+    is written with ``Exp``, so second derivatives are derived as usual.
+    NumPy has no erf; the forward is ``special.erf`` (Cody's rational
+    approximations, accurate to float64 roundoff).
+    """
+    __slots__ = ()
+
+    def forward(self, x):
+        return special.erf(x)
+
+    def backward(self, grad, out):
+        (x,) = self.saved(grad)
+        return grad * run(Exp, x * x * -1) * constant(1.1283791670955126, grad)  # 2/sqrt(pi)
 
 
 class Where(_Broadcasting):
@@ -512,5 +535,5 @@ class Cast(Primitive):
 
 
 #: Every primitive op; the property tests check that each one is covered.
-PRIMITIVES = (Add, Sub, Mul, Div, Pow, Exp, Log, Tanh, Sin, Cos, Where, MatMul, Sum, Max, Reshape, Transpose,
-              Expand, GetItem, ScatterAdd, Cat, Cast)
+PRIMITIVES = (Add, Sub, Mul, Div, Pow, Exp, Log, Tanh, Sin, Cos, Erf, Where, MatMul, Sum, Max,
+              Reshape, Transpose, Expand, GetItem, ScatterAdd, Cat, Cast)

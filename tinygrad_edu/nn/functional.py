@@ -1,5 +1,8 @@
 """Losses and activations as plain functions of Tensors.
 
+The activations beyond the article's (softplus, gelu, elu, ...) are defined
+in ``tinygrad_edu/activations.py`` and re-exported here.
+
 Every loss here is a composition of Tensor ops: no derivative is written by
 hand.  With a sigmoid output, ``binary_cross_entropy``'s derived gradient with
 respect to the pre-activation is exactly the article's dZ = (Y_hat - Y) / m.
@@ -16,13 +19,17 @@ import builtins
 import numpy as np
 
 from .. import derived as D
+from ..activations import (elu, gelu, hard_sigmoid, hard_swish, hardswish, mish, relu6, selu,
+                           silu, softplus, softsign, swish)
 from ..function import kernel
 from ..recording import composite
 from ..tensor import Tensor
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
            "cross_entropy", "categorical_cross_entropy", "align_target", "pick_labels",
-           "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear"]
+           "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear",
+           "softplus", "relu6", "hard_sigmoid", "hard_swish", "hardswish", "elu", "selu", "silu",
+           "swish", "mish", "gelu", "softsign"]
 
 #: Keras' clipping constant for probabilities inside log().
 EPSILON = 1e-7

@@ -31,6 +31,20 @@ ACTIVATIONS = {
     "leaky_relu": F.leaky_relu,
     "softmax": F.softmax,
     "log_softmax": F.log_softmax,
+    # beyond the article: Keras' names (and PyTorch's hardswish)
+    "softplus": F.softplus,
+    "relu6": F.relu6,
+    "hard_sigmoid": F.hard_sigmoid,
+    "hard_silu": F.hard_swish,
+    "hard_swish": F.hard_swish,
+    "hardswish": F.hard_swish,
+    "elu": F.elu,
+    "selu": F.selu,
+    "silu": F.silu,
+    "swish": F.swish,
+    "mish": F.mish,
+    "gelu": F.gelu,
+    "softsign": F.softsign,
 }
 
 
@@ -44,10 +58,12 @@ def get_activation(activation):
     >>> from tinygrad_edu.nn import get_activation
     >>> get_activation("relu")[0]
     'relu'
-    >>> get_activation("swish")
+    >>> get_activation("gelu")[0]
+    'gelu'
+    >>> get_activation("rellu")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown activation 'swish'; valid names: leaky_relu, linear, log_softmax, relu, sigmoid, softmax, tanh (or pass a callable Tensor -> Tensor)
+    ValueError: unknown activation 'rellu'; valid names: elu, gelu, hard_sigmoid, ... (or pass a callable Tensor -> Tensor)
     """
     if activation is None:
         return "linear", F.linear
