@@ -15,6 +15,8 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# graphviz-pure brings its own fonts: the pictures come out the same on every machine
+os.environ.setdefault("TINYGRAD_EDU_RENDERER", "graphviz-pure")
 
 from tinygrad_edu.article import DEMO_SEED, run_demo  # noqa: E402
 

@@ -247,7 +247,7 @@ def test_backward_structure_one_node_per_rule_and_named_accumulation():
 
 def test_backward_gradients_are_the_real_ones():
     loss, p = mlp_241()
-    nodes, _ = parse(draw_graph(loss, mode="backward"))
+    nodes, _ = parse(draw_graph(loss, mode="backward", grad_scale="absolute"))
     loss.backward()                                       # the engine's own gradients
     for name, t in (("dense_1.kernel", p["W1"]), ("dense_2.bias", p["b2"])):
         label = node_by_title(nodes, name)["label"]

@@ -41,7 +41,7 @@ __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
 # ------------------------------------------------------------- draw_graph --
 def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True, show_grad=True,
                rankdir=None, collapse=None, legend=True, max_values=4, fold_constants=True,
-               title=None):
+               title=None, grad_scale="relative"):
     """Draw the computation graph that produced ``roots`` (see ``docs/graphs.md``).
 
     Parameters
@@ -50,7 +50,7 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
         What to draw (the loss): before ``backward()``, or after ``backward(retain_graph=True)``.
     mode : {'forward', 'backward'}
         Tensors and ops with their values; or one node per derivative rule
-        (``'MatMul backward'``), coloured by the gradient's norm (``GRAD_BINS``).
+        (``'MatMul backward'``), coloured by the gradient's norm (see ``grad_scale``).
     params, inputs : dict, Module or list of Tensor, optional
         Names for parameters (a Module's ``named_parameters()``) and tensors
         to show as inputs.  By default a tensor's ``.name`` is used; an
@@ -64,7 +64,10 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
         nothing before), or nothing (False).  Backward: gradient norms and
         zero counts.
     rankdir : str, optional
-        Layout direction; default 'LR' forward, 'RL' backward (the loss on the right).
+        Layout direction; default 'TB' forward, 'BT' backward: inputs at the
+        top and the loss at the bottom in both views, so that a deep network
+        grows down the page and keeps its text legible at page width
+        ('LR' / 'RL' lay it out left to right).
     collapse : None, 'op', 'module' or list of str
         One box per primitive (None), per derived-op call ('op': ``sigmoid``),
         per layer ('module': ``dense_1``) or per call of the named scopes;
@@ -77,6 +80,10 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
         Write scalar constants into the op's label (``Mul(·, -1)``).
     title : str, optional
         A caption for the picture.
+    grad_scale : {'relative', 'absolute'}
+        Backward view: spread the colours over this graph's own gradient
+        norms, smallest to largest ('relative'), or one colour per decade,
+        the same in every graph ('absolute', ``GRAD_BINS``).
 
     Returns
     -------
@@ -92,15 +99,28 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
     """
     roots = _check_roots(roots, mode, show_grad)
     trace = _Trace(roots)
-    names = _Names(params, inputs)
     grouping = _Grouping(trace, collapse, roots)
-    graph = _new_graph(mode, rankdir or ("LR" if mode == "forward" else "RL"), title)
+    options = dict(show_data=show_data, show_grad=show_grad, rankdir=rankdir, legend=legend,
+                   max_values=max_values, fold_constants=fold_constants, title=title,
+                   grad_scale=grad_scale)
+    return _draw(trace, grouping, _Names(params, inputs), roots, mode, options)[0]
+
+
+def _draw(trace, grouping, names, roots, mode, options):
+    """Draw one view of ``trace`` with the boxes of ``grouping``; return ``(graph, shown)``.
+
+    ``options`` holds ``draw_graph``'s drawing options; ``shown`` maps each
+    node name to what it shows (see ``_forward_graph`` and ``_backward_graph``).
+    """
+    o = options
+    graph = _new_graph(mode, o["rankdir"] or ("TB" if mode == "forward" else "BT"), o["title"])
     if mode == "forward":
-        _forward_graph(graph, trace, grouping, names, roots, show_data, show_grad, max_values,
-                       fold_constants, legend)
+        shown = _forward_graph(graph, trace, grouping, names, roots, o["show_data"],
+                               o["show_grad"], o["max_values"], o["fold_constants"], o["legend"])
     else:
-        _backward_graph(graph, trace, grouping, names, roots, show_grad, legend)
-    return graph
+        shown = _backward_graph(graph, trace, grouping, names, roots, o["show_grad"],
+                                o["legend"], o["grad_scale"])
+    return graph, shown
 
 
 def _check_roots(roots, mode, show_grad):

@@ -14,6 +14,7 @@ writes through this module:
 """
 from __future__ import annotations
 
+import html
 import os
 import pathlib
 
@@ -21,6 +22,9 @@ from . import render
 from .render import GraphvizNotFoundError
 
 _GRAPH_CLASS = None
+#: Edge weight of the edges between results (the spine of a network): heavier edges are
+#: kept shorter and straighter by the layout, so the layers stack instead of drifting sideways.
+SPINE_WEIGHT = "8"
 
 
 def _graph_class():
@@ -128,6 +132,10 @@ class _Emitter:
         """Add an edge ``tail -> head`` (edges need no cluster)."""
         self.graph.body.append(f"\t{tail} -> {head}{_attrs(attrs, bracket=True)}\n")
 
+    def same_rank(self, *names):
+        """Lay the nodes ``names`` out side by side (a parameter beside the one op using it)."""
+        self.graph.body.append(f"\t{{rank=same; {'; '.join(names)}}}\n")
+
     def finish(self):
         """Write the collected nodes into their clusters, and the clusters into the graph."""
         Graph = type(self.graph)
@@ -149,20 +157,21 @@ class _Emitter:
 
 
 def _add_legend(graph, title, entries):
-    """Add a framed legend titled ``title``: one sample node per ``(name, label, attrs)``.
+    """Add the legend: one node ``legend_table``, a small table titled ``title``.
 
-    Invisible edges keep the entries in reading order along the graph's ``rankdir``.
+    Each of ``entries`` ``(name, label, attrs)`` is a row, filled and lettered
+    as a node with ``attrs`` would be (dashed for a dashed node).  One compact
+    node keeps the legend from adding a rank per entry to the layout.
     """
-    leg = type(graph)(name="cluster_legend", graph_attr={"label": title, "style": "rounded",
-                                                         "color": "#bdbdbd", "fontsize": "10"})
-    for name, label, attrs in entries:
-        leg.node(name, label, **attrs)
-    names = [name for name, _, _ in entries]
-    if graph.graph_attr["rankdir"] in ("RL", "BT"):
-        names = names[::-1]
-    for a, b in zip(names, names[1:]):
-        leg.edge(a, b, style="invis")
-    graph.subgraph(leg)
+    rows = [f'<tr><td border="0"><font point-size="9">{html.escape(title)}</font></td></tr>']
+    for _, label, attrs in entries:
+        dashed = ' style="dashed"' if "dashed" in attrs.get("style", "") else ""
+        font = html.escape(attrs.get("fontcolor", "black"))
+        rows.append(f'<tr><td bgcolor="{html.escape(attrs.get("fillcolor", "white"))}"{dashed}>'
+                    f'<font color="{font}">{html.escape(label)}</font></td></tr>')
+    table = ('<table border="1" color="#bdbdbd" cellborder="1" cellspacing="3" cellpadding="3">'
+             + "".join(rows) + "</table>")
+    graph.body.append(f"\tlegend_table [label=<{table}> shape=plain tooltip=legend]\n")
 
 
 # ----------------------------------------------------------------- files --
