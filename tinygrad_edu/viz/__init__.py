@@ -19,7 +19,8 @@ the network, dead ReLU units).  See ``docs/graphs.md`` ("Reading the graphs").
 """
 from ._graph import (GraphvizNotFoundError, draw_graph, save_graph, gradient_color,
                      training_step_graphs, GRAD_BINS)
+from .narrate import Explanation, explain
 from . import figures, render
 
 __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
-           "GraphvizNotFoundError", "GRAD_BINS", "figures", "render"]
+           "GraphvizNotFoundError", "GRAD_BINS", "explain", "Explanation", "figures", "render"]
