@@ -107,7 +107,7 @@ def test_graph_figures_without_any_graphviz_program_are_dot_text(tmp_path, monke
                                             str(tmp_path / "neuron.svg"))
     assert path.endswith("neuron.dot") and not (tmp_path / "neuron.svg").exists()
     assert (tmp_path / "neuron.dot").read_text().startswith("digraph")
-    assert "not installed" in messages[0]
+    assert "no layout program is installed (pip install graphviz-pure" in messages[0]
 
 
 def test_graph_command_collapse_and_missing_dot(tmp_path, monkeypatch, capsys):
