@@ -17,10 +17,13 @@ and otherwise by graphviz-pure, which ``pip`` installs (``viz.render``).
 ``viz.figures`` builds the article's graphs (a neuron, one training step of
 the network, dead ReLU units).  See ``docs/graphs.md`` ("Reading the graphs").
 """
-from ._graph import (GraphvizNotFoundError, draw_graph, save_graph, gradient_color,
-                     training_step_graphs, GRAD_BINS)
+from ._graph import (GraphvizNotFoundError, draw_graph, gradient_color, training_step_graphs,
+                     GRAD_BINS)
+from .explorer import Explorer, explore
+from .saving import save_graph
 from .narrate import Explanation, explain
 from . import figures, render
 
 __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
-           "GraphvizNotFoundError", "GRAD_BINS", "explain", "Explanation", "figures", "render"]
+           "GraphvizNotFoundError", "GRAD_BINS", "explain", "Explanation", "explore", "Explorer",
+           "figures", "render"]

@@ -175,14 +175,15 @@ def _add_legend(graph, title, entries):
 
 
 # ----------------------------------------------------------------- files --
-_FORMATS = ("svg", "png", "pdf", "dot")
+_FORMATS = ("svg", "png", "pdf", "dot", "html")
 
 
 def _output_format(path, format):
     """The file format for ``path``: ``format`` if given, else from the suffix, else 'svg'."""
     if format is None:
         suffix = path.suffix.lstrip(".").lower()
-        format = {"gv": "dot"}.get(suffix, suffix) if suffix in _FORMATS + ("gv",) else "svg"
+        aliases = {"gv": "dot", "htm": "html"}
+        format = aliases.get(suffix, suffix) if suffix in _FORMATS + tuple(aliases) else "svg"
     if format not in _FORMATS:
         raise ValueError(f"save_graph: format must be one of {_FORMATS}, got {format!r}")
     return format

@@ -260,8 +260,12 @@ def explain(*roots, params=None, inputs=None, max_values=16):
     """
     roots = _roots(roots)
     trace = _Trace(roots)
-    walk = trace.walk()
-    labels = tensor_labels(trace, _Names(params, inputs))
+    return _explanation(trace, trace.walk(), tensor_labels(trace, _Names(params, inputs)), roots,
+                        max_values)
+
+
+def _explanation(trace, walk, labels, roots, max_values):
+    """:func:`explain` for a trace already walked (the explorer walks it once for both)."""
     ctx = {"walk": walk, "labels": labels, "max_values": max_values, "received": {},
            "tid": {id(t): i for i, t in enumerate(trace.tensors)},
            "root": labels[id(roots[0])] if len(roots) == 1 else "(roots)"}
