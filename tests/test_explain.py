@@ -124,3 +124,15 @@ def test_explain_errors():
         tg.viz.explain(np.ones(2))
     with pytest.raises(ValueError, match="no root requires grad"):
         tg.viz.explain(tg.Tensor([1.0]) * 2)
+
+
+def test_the_docs_show_explains_real_output():
+    import pathlib
+    import re
+    doc = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "graphs.md").read_text()
+    section = doc.split("## The backward pass, narrated")[1]
+    shown = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    x = tg.Tensor([2.0], requires_grad=True, name="x")
+    y = x * x + x
+    y.name = "y"
+    assert shown.rstrip("\n") == str(tg.viz.explain(y))
