@@ -9,6 +9,7 @@ import tinygrad_edu as tg
 from tinygrad_edu.nn.functional import binary_cross_entropy
 from tinygrad_edu.viz import explorer, figures, save_graph
 
+from test_viz import mlp_241
 from test_viz_render import no_dot  # noqa: F401  (a fixture)
 
 
@@ -72,10 +73,11 @@ def test_the_page_holds_every_view_state_item_and_the_explain_steps(article_page
 
 
 def test_save_graph_html_and_jupyter_display(tmp_path):
-    loss, model = article_loss(batch=4)
-    path = save_graph(loss, tmp_path / "graph.html", params=model)
-    assert path.read_text() == tg.viz.explore(loss, params=model).html
-    frame = tg.viz.explore(loss)._repr_html_()
+    loss, p = mlp_241()
+    path = save_graph(loss, tmp_path / "graph.html", collapse="op")
+    page = tg.viz.explore(loss, collapse="op")
+    assert path.read_text() == page.html
+    frame = page._repr_html_()
     assert frame.startswith("<iframe srcdoc=\"&lt;!DOCTYPE html&gt;") and "<script" not in frame
     with pytest.raises(TypeError, match="made from the tensors"):
         save_graph(tg.draw_graph(loss), tmp_path / "g.html")
