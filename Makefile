@@ -48,6 +48,7 @@ docs: install
 docs-images: install
 	$(PY) scripts/make_doc_images.py
 	$(PY) scripts/make_graph_images.py
+	$(PY) scripts/make_explorer_image.py
 
 bench: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements-lock.txt -e '.[bench]'
