@@ -79,6 +79,9 @@ def test_save_graph_html_and_jupyter_display(tmp_path):
     assert path.read_text() == page.html
     frame = page._repr_html_()
     assert frame.startswith("<iframe srcdoc=\"&lt;!DOCTYPE html&gt;") and "<script" not in frame
+    from tinygrad_edu import cli
+    assert cli.main(["graph", "--mode", "backward", "--out", str(tmp_path / "cli.html")]) == 0
+    assert page_data((tmp_path / "cli.html").read_text())["steps"]
     with pytest.raises(TypeError, match="made from the tensors"):
         save_graph(tg.draw_graph(loss), tmp_path / "g.html")
 

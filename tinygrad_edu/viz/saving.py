@@ -57,6 +57,7 @@ def save_graph(*roots, path=None, format=None, **kwargs):
         if not all(isinstance(r, Tensor) for r in roots):
             raise TypeError("save_graph: an explorer page (.html) is made from the tensors, "
                             "e.g. save_graph(loss, 'graph.html'), not from a drawn graph")
+        kwargs.pop("mode", None)                  # the page has both views
         return explore(*roots, **kwargs).save(path)
     if len(roots) == 1 and not isinstance(roots[0], Tensor) and hasattr(roots[0], "source"):
         if kwargs:
