@@ -138,3 +138,29 @@ def test_figures_render_without_dot(no_dot):
                                    str(no_dot / "b.svg"))
     assert fwd.endswith(".svg") and "dense_5" in open(bwd).read()
     assert tg.viz.render.renderer()[0] == "graphviz-pure"
+
+
+def test_the_project_files_install_what_the_pictures_and_their_tests_need():
+    """make demo: pip only (graphviz-pure); make test: also dot, Chromium and its driver."""
+    import configparser
+    import pathlib
+    import re
+    root = pathlib.Path(__file__).resolve().parents[1]
+    make = (root / "Makefile").read_text()
+    rules = dict(re.findall(r"^([\w-]+):([^\n=]*)$", make, re.M))
+    assert rules["demo"].split() == ["install"] and rules["install"].split() == ["$(STAMP)"]
+    assert "test-deps" in rules["test"].split()
+    assert set(rules["test-deps"].split()) == {"graphviz", "browser"}
+    assert "install_browser.sh" in make and "install_graphviz.sh" in make
+    browser = (root / "scripts" / "install_browser.sh").read_text()
+    assert "apt-get install -y -qq chromium chromium-driver" in browser
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    extras = {k: {re.split(r"[<>=;\s]", line)[0] for line in v.split("\n") if line.strip()}
+              for k, v in cfg["options.extras_require"].items()}
+    assert "graphviz-pure" in extras["viz"]
+    assert {"graphviz-pure", "selenium", "nbclient", "nbformat", "ipykernel"} <= extras["dev"]
+    lock = (root / "requirements-lock.txt").read_text()
+    for name in ("graphviz-pure", "selenium", "nbclient", "nbformat", "ipykernel"):
+        assert re.search(rf"^{name}==", lock, re.M), name
+    assert "page/*.js" in cfg["options.package_data"]["tinygrad_edu.viz"]
