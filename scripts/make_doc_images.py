@@ -18,6 +18,8 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# graphviz-pure brings its own fonts: the pictures come out the same on every machine
+os.environ.setdefault("TINYGRAD_EDU_RENDERER", "graphviz-pure")
 
 from tinygrad_edu.article import DEMO_SEED, build_model, load_circles, run_demo  # noqa: E402
 from tinygrad_edu.random import manual_seed  # noqa: E402

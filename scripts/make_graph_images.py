@@ -3,14 +3,17 @@
     python scripts/make_graph_images.py [--out docs/images]
 
 Every picture is built by ``tinygrad_edu.viz.figures`` (seeded, so the files
-only change when the code does) and written as SVG.  Needs Graphviz's ``dot``.
+only change when the code does) and written as SVG by graphviz-pure (pip).
 """
 import argparse
+import os
 import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# graphviz-pure brings its own fonts: the pictures come out the same on every machine
+os.environ.setdefault("TINYGRAD_EDU_RENDERER", "graphviz-pure")
 
 import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu.viz import figures, save_graph  # noqa: E402

@@ -90,22 +90,29 @@ def test_python_dash_m_runs():
     assert proc.returncode == 0 and "demo" in proc.stdout and "graph" in proc.stdout
 
 
-def test_graph_figures_without_graphviz_program_are_dot_text(tmp_path, monkeypatch):
+def _hide_dot(monkeypatch, pure_too):
+    """No Graphviz ``dot`` on PATH (and, with ``pure_too``, no graphviz-pure either)."""
     import shutil
-    from tinygrad_edu import article
+    from tinygrad_edu.viz import render
     real_which = shutil.which
     monkeypatch.setattr(shutil, "which", lambda cmd, *a, **k: None if cmd == "dot"
                         else real_which(cmd, *a, **k))
+    if pure_too:
+        monkeypatch.setattr(render, "_pure_path", lambda: None)
+
+
+def test_graph_figures_without_any_graphviz_program_are_dot_text(tmp_path, monkeypatch):
+    from tinygrad_edu import article
+    _hide_dot(monkeypatch, pure_too=True)
     messages = []
     path = article.graphs.draw_or_write_dot(article.plot_neuron_graph, messages.append,
                                             str(tmp_path / "neuron.svg"))
     assert path.endswith("neuron.dot") and not (tmp_path / "neuron.svg").exists()
     assert (tmp_path / "neuron.dot").read_text().startswith("digraph")
-    assert "not installed" in messages[0]
+    assert "no layout program is installed (pip install graphviz-pure" in messages[0]
 
 
 def test_graph_command_collapse_and_missing_dot(tmp_path, monkeypatch, capsys):
-    import shutil
     full, boxed = tmp_path / "full.dot", tmp_path / "boxed.dot"
     assert cli.main(["graph", "--what", "network", "--out", str(full)]) == 0
     assert cli.main(["graph", "--what", "network", "--collapse", "module", "--out",
@@ -113,12 +120,13 @@ def test_graph_command_collapse_and_missing_dot(tmp_path, monkeypatch, capsys):
     full_text, boxed_text = full.read_text(), boxed.read_text()
     assert full_text.count("->") > 2 * boxed_text.count("->")     # far fewer nodes and edges
     assert "dense_3" in boxed_text
-    real_which = shutil.which
-    monkeypatch.setattr(shutil, "which", lambda cmd, *a, **k: None if cmd == "dot"
-                        else real_which(cmd, *a, **k))
+    _hide_dot(monkeypatch, pure_too=False)              # graphviz-pure draws instead of dot
+    assert cli.main(["graph", "--out", str(tmp_path / "g.svg")]) == 0
+    assert "<svg" in (tmp_path / "g.svg").read_text()
+    _hide_dot(monkeypatch, pure_too=True)
     capsys.readouterr()
-    assert cli.main(["graph", "--out", str(tmp_path / "g.svg")]) == 1
-    assert "dot" in capsys.readouterr().err
+    assert cli.main(["graph", "--out", str(tmp_path / "h.svg")]) == 1
+    assert "pip install graphviz-pure" in capsys.readouterr().err
 
 
 def test_missing_matplotlib_is_explained(tmp_path, monkeypatch, capsys):

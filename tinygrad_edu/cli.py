@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--mode", choices=("forward", "backward"), default="forward",
                        help="the forward graph or the backward graph (default: forward)")
     graph.add_argument("--out", default=os.path.join("out", "graph.svg"), metavar="FILE",
-                       help="output file; .svg, .png, .pdf or .dot (default: out/graph.svg)")
+                       help="output file; .svg, .png, .pdf, .dot, or .html for the explorer "
+                            "(default: out/graph.svg)")
     graph.add_argument("--collapse", choices=("none", "op", "module"), default="none",
                        help="draw every primitive (none, the default), each derived op as one box "
                             "(op), or each layer as one box (module)")

@@ -3,8 +3,9 @@
 Each function builds a small computation, runs its backward pass (so the
 drawing shows gradients) and writes the graph with ``viz.save_graph``: SVG,
 PNG or PDF by the file's extension, or the DOT text for a ``.dot`` path.
-Rendering an image needs Graphviz's ``dot`` program;
-:func:`draw_or_write_dot` falls back to DOT text when it is missing.
+Rendering an image needs a layout program: Graphviz's ``dot``, or
+graphviz-pure, which pip installs (``viz.render``); :func:`draw_or_write_dot`
+falls back to DOT text when neither is there.
 
 * :func:`neuron` and :func:`plot_neuron_graph` (figure 4): one neuron,
   ``z = w^T x + b``, ``y_hat = sigmoid(z)``, with its loss;
@@ -120,7 +121,7 @@ def plot_dead_relu_graph(path, seed=0):
 
 
 def draw_or_write_dot(draw, log, *paths):
-    """``draw(*paths)``; without Graphviz's ``dot`` program, write the DOT text instead.
+    """``draw(*paths)``; with no layout program (``dot`` or graphviz-pure), write DOT text instead.
 
     ``draw`` writes one file per path and returns what it returns; when it
     raises :class:`~tinygrad_edu.viz.GraphvizNotFoundError`, ``log`` gets a
@@ -138,6 +139,6 @@ def draw_or_write_dot(draw, log, *paths):
         return draw(*paths)
     except viz.GraphvizNotFoundError:
         dots = [os.path.splitext(p)[0] + ".dot" for p in paths]
-        log("  Graphviz's 'dot' program is not installed (make graphviz installs it): writing "
-            "the graph as DOT text instead of SVG")
+        log("  no layout program is installed (pip install graphviz-pure, or Graphviz's dot): "
+            "writing the graph as DOT text instead of SVG")
         return draw(*dots)

@@ -11,14 +11,19 @@ path='g.svg')`` writes it to a file.  Two views of the same graph:
   derivative rule (``MatMul backward``), coloured by the size of the gradient
   flowing through it, so vanishing and dead (exactly zero) gradients show.
 
-The ``graphviz`` package is imported only when a graph is drawn; rendering an
-image needs the Graphviz ``dot`` program as well (the DOT text does not).
+The ``graphviz`` package is imported only when a graph is drawn.  Pictures
+(SVG, PNG) are laid out by Graphviz's ``dot`` program when it is installed,
+and otherwise by graphviz-pure, which ``pip`` installs (``viz.render``).
 ``viz.figures`` builds the article's graphs (a neuron, one training step of
 the network, dead ReLU units).  See ``docs/graphs.md`` ("Reading the graphs").
 """
-from ._graph import (GraphvizNotFoundError, draw_graph, save_graph, gradient_color,
-                     training_step_graphs, GRAD_BINS)
-from . import figures
+from ._graph import (GraphvizNotFoundError, draw_graph, gradient_color, training_step_graphs,
+                     GRAD_BINS)
+from .explorer import Explorer, explore
+from .saving import save_graph
+from .narrate import Explanation, explain
+from . import figures, render
 
 __all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
-           "GraphvizNotFoundError", "GRAD_BINS", "figures"]
+           "GraphvizNotFoundError", "GRAD_BINS", "explain", "Explanation", "explore", "Explorer",
+           "figures", "render"]

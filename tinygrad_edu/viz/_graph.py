@@ -1,4 +1,4 @@
-"""The public entry points: ``draw_graph``, ``save_graph``, ``training_step_graphs``.
+"""The public entry points: ``draw_graph`` and ``training_step_graphs`` (``save_graph``: ``viz.saving``).
 
 A drawing is made in four steps, each in a module of its own:
 
@@ -20,28 +20,25 @@ A drawing is made in four steps, each in a module of its own:
 """
 from __future__ import annotations
 
-import os
-import pathlib
-
 import numpy as np
 
 from ..tensor import Tensor
 from .backward import _backward_graph
-from .dot import GraphvizNotFoundError, _new_graph, _output_format, _write_graph
+from .dot import GraphvizNotFoundError, _new_graph
 from .forward import _forward_graph
 from .groups import _Grouping
 from .names import _Names
 from .style import GRAD_BINS, gradient_color
 from .trace import _Trace
 
-__all__ = ["draw_graph", "save_graph", "training_step_graphs", "gradient_color",
+__all__ = ["draw_graph", "training_step_graphs", "gradient_color",
            "GraphvizNotFoundError", "GRAD_BINS"]
 
 
 # ------------------------------------------------------------- draw_graph --
 def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True, show_grad=True,
                rankdir=None, collapse=None, legend=True, max_values=4, fold_constants=True,
-               title=None):
+               title=None, grad_scale="relative"):
     """Draw the computation graph that produced ``roots`` (see ``docs/graphs.md``).
 
     Parameters
@@ -50,12 +47,11 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
         What to draw (the loss): before ``backward()``, or after ``backward(retain_graph=True)``.
     mode : {'forward', 'backward'}
         Tensors and ops with their values; or one node per derivative rule
-        (``'MatMul backward'``), coloured by the gradient's norm (``GRAD_BINS``).
+        (``'MatMul backward'``), coloured by the gradient's norm (see ``grad_scale``).
     params, inputs : dict, Module or list of Tensor, optional
-        Names for parameters (a Module's ``named_parameters()``) and tensors
-        to show as inputs.  By default a tensor's ``.name`` is used; an
-        unnamed leaf without gradient is an input, or a constant when it is a
-        scalar or made inside a derived op (sigmoid's sign mask).
+        Names for parameters (a Module's ``named_parameters()``) and inputs;
+        by default ``.name``.  An unnamed leaf without gradient is an input, or
+        a constant if a scalar or made inside a derived op (sigmoid's mask).
     show_data : bool
         Show values (tiny tensors in full, others as min / mean / max).
     show_grad : bool or 'all'
@@ -64,19 +60,22 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
         nothing before), or nothing (False).  Backward: gradient norms and
         zero counts.
     rankdir : str, optional
-        Layout direction; default 'LR' forward, 'RL' backward (the loss on the right).
+        Default 'TB' forward, 'BT' backward: inputs at the top, the loss at
+        the bottom, legible at page width ('LR' / 'RL': left to right).
     collapse : None, 'op', 'module' or list of str
         One box per primitive (None), per derived-op call ('op': ``sigmoid``),
         per layer ('module': ``dense_1``) or per call of the named scopes;
         the scopes around a box are drawn as frames.
     legend : bool
-        Add a legend of node kinds (forward) or of the colour scale (backward).
+        Add a legend of node kinds (forward) or of the colours (backward).
     max_values : int
         Tensors with at most this many elements show all their values.
     fold_constants : bool
         Write scalar constants into the op's label (``Mul(·, -1)``).
     title : str, optional
-        A caption for the picture.
+    grad_scale : {'relative', 'absolute'}
+        Backward colours: spread over this graph's own norms, or one per
+        decade (``GRAD_BINS``).
 
     Returns
     -------
@@ -92,15 +91,28 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
     """
     roots = _check_roots(roots, mode, show_grad)
     trace = _Trace(roots)
-    names = _Names(params, inputs)
     grouping = _Grouping(trace, collapse, roots)
-    graph = _new_graph(mode, rankdir or ("LR" if mode == "forward" else "RL"), title)
+    options = dict(show_data=show_data, show_grad=show_grad, rankdir=rankdir, legend=legend,
+                   max_values=max_values, fold_constants=fold_constants, title=title,
+                   grad_scale=grad_scale)
+    return _draw(trace, grouping, _Names(params, inputs), roots, mode, options)[0]
+
+
+def _draw(trace, grouping, names, roots, mode, options):
+    """Draw one view of ``trace`` with the boxes of ``grouping``; return ``(graph, shown)``.
+
+    ``options`` holds ``draw_graph``'s drawing options; ``shown`` maps each
+    node name to what it shows (see ``_forward_graph`` and ``_backward_graph``).
+    """
+    o = options
+    graph = _new_graph(mode, o["rankdir"] or ("TB" if mode == "forward" else "BT"), o["title"])
     if mode == "forward":
-        _forward_graph(graph, trace, grouping, names, roots, show_data, show_grad, max_values,
-                       fold_constants, legend)
+        shown = _forward_graph(graph, trace, grouping, names, roots, o["show_data"],
+                               o["show_grad"], o["max_values"], o["fold_constants"], o["legend"])
     else:
-        _backward_graph(graph, trace, grouping, names, roots, show_grad, legend)
-    return graph
+        shown = _backward_graph(graph, trace, grouping, names, roots, o["show_grad"],
+                                o["legend"], o["grad_scale"])
+    return graph, shown
 
 
 def _check_roots(roots, mode, show_grad):
@@ -117,48 +129,6 @@ def _check_roots(roots, mode, show_grad):
     if show_grad not in (True, False, "all"):
         raise ValueError(f"draw_graph: show_grad must be True, False or 'all', got {show_grad!r}")
     return list(dict.fromkeys(roots))          # unique, in order
-
-
-# ------------------------------------------------------------- save_graph --
-def save_graph(*roots, path=None, format=None, **kwargs):
-    """Draw (or take) a graph and write it to ``path``; return the path.
-
-    ``save_graph(loss, 'out/g.svg')`` and ``save_graph(graph, path='g.png')``
-    both work.
-
-    Parameters
-    ----------
-    *roots : Tensor, or one graphviz.Digraph from ``draw_graph``
-        The last positional argument may be the path.
-    path : str or os.PathLike
-        Output file; folders are created.
-    format : {'svg', 'png', 'pdf', 'dot'}, optional
-        Default: from the file suffix, else 'svg'.  'dot' writes the DOT text
-        and needs no Graphviz program.
-    **kwargs
-        Passed to :func:`draw_graph`.
-
-    Examples
-    --------
-    >>> import tinygrad_edu as tg, tempfile, os
-    >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
-    >>> out = tg.save_graph((x * x).sum(), path=os.path.join(tempfile.mkdtemp(), "g.dot"))
-    >>> out.read_text().startswith("digraph")
-    True
-    """
-    if path is None and roots and isinstance(roots[-1], (str, os.PathLike)):
-        roots, path = roots[:-1], roots[-1]
-    if path is None:
-        raise TypeError("save_graph: give the output file, e.g. save_graph(loss, 'out/graph.svg')")
-    path = pathlib.Path(path)
-    format = _output_format(path, format)
-    if len(roots) == 1 and not isinstance(roots[0], Tensor) and hasattr(roots[0], "source"):
-        if kwargs:
-            raise TypeError("save_graph: drawing options cannot be applied to a drawn graph")
-        graph = roots[0]
-    else:
-        graph = draw_graph(*roots, **kwargs)
-    return _write_graph(graph, path, format)
 
 
 # ------------------------------------------------- one training step, drawn --

@@ -5,8 +5,8 @@ writes through this module:
 
 * :func:`_new_graph` makes the ``graphviz.Digraph`` (the ``graphviz``
   package is imported on the first drawing, not with ``tinygrad_edu``); its
-  rendering raises :class:`GraphvizNotFoundError`, which says how to install
-  the ``dot`` program, when that program is missing;
+  pictures come from :mod:`viz.render` (Graphviz's ``dot``, or graphviz-pure
+  when ``dot`` is not installed);
 * :class:`_Emitter` writes nodes into the nested clusters (layers, derived
   ops) they belong to, and edges;
 * :func:`_add_legend` adds the legend, :func:`_output_format` and
@@ -14,30 +14,21 @@ writes through this module:
 """
 from __future__ import annotations
 
-import shutil
+import html
+import os
+import pathlib
 
-
-class GraphvizNotFoundError(RuntimeError):
-    """Rendering needs the Graphviz ``dot`` program, and it is not installed."""
-
-
-def _dot_missing_message(fmt):
-    """What to install, and what works without it, when ``dot`` is missing."""
-    return (
-        f"Rendering the graph to {fmt or 'an image'} needs Graphviz's 'dot' program, which was not "
-        f"found on PATH. Install Graphviz (the system program; the 'graphviz' Python package alone "
-        f"is not enough): Debian/Ubuntu 'sudo apt-get install graphviz', Fedora 'sudo dnf install "
-        f"graphviz', macOS 'brew install graphviz', conda 'conda install -c conda-forge graphviz', "
-        f"Windows: https://graphviz.org/download/ (add its bin folder to PATH); in this project "
-        f"'make graphviz' does it where it can. Without it, graph.source and "
-        f"save_graph(..., format='dot') still work.")
-
+from . import render
+from .render import GraphvizNotFoundError
 
 _GRAPH_CLASS = None
+#: Edge weight of the edges between results (the spine of a network): heavier edges are
+#: kept shorter and straighter by the layout, so the layers stack instead of drifting sideways.
+SPINE_WEIGHT = "8"
 
 
 def _graph_class():
-    """graphviz.Digraph with rendering that explains a missing ``dot`` (imported on first use)."""
+    """graphviz.Digraph whose pictures come from :mod:`viz.render` (imported on first use)."""
     global _GRAPH_CLASS
     if _GRAPH_CLASS is not None:
         return _GRAPH_CLASS
@@ -45,29 +36,43 @@ def _graph_class():
         import graphviz
     except ImportError:
         raise ImportError("draw_graph needs the 'graphviz' Python package: pip install graphviz "
-                          "(or pip install 'tinygrad_edu[viz]'). Rendering images also needs the "
-                          "Graphviz program 'dot'.") from None
+                          "(or pip install 'tinygrad_edu[viz]', which also brings graphviz-pure "
+                          "to render the pictures).") from None
 
     class Graph(graphviz.Digraph):
-        """A ``graphviz.Digraph`` whose rendering explains a missing ``dot`` program."""
+        """A ``graphviz.Digraph`` laid out by ``dot``, or by graphviz-pure when ``dot`` is missing.
 
-        def _check_dot(self, fmt):
-            if shutil.which(self.engine or "dot") is None:
-                raise GraphvizNotFoundError(_dot_missing_message(fmt))
+        ``pipe`` (and so Jupyter's inline display) and ``render`` go through
+        :func:`viz.render.run`; everything else is the ``graphviz`` package's.
+        """
 
-        def pipe(self, format=None, *args, **kwargs):
-            self._check_dot(format or self.format)
-            try:
-                return super().pipe(format, *args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise GraphvizNotFoundError(_dot_missing_message(format or self.format)) from None
+        def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
+                 quiet=False, *, engine=None, encoding=None):
+            data = render.run(self.source, format or self.format, engine or self.engine)
+            return data.decode(encoding) if encoding else data
 
-        def render(self, *args, **kwargs):
-            self._check_dot(kwargs.get("format") or self.format)
-            try:
-                return super().render(*args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise GraphvizNotFoundError(_dot_missing_message(self.format)) from None
+        def render(self, filename=None, directory=None, view=False, cleanup=False, format=None,
+                   renderer=None, formatter=None, neato_no_op=None, quiet=False,
+                   quiet_view=False, *, outfile=None, engine=None, **_):
+            """Save the DOT text to ``filename`` and the picture beside it; return its path.
+
+            As ``graphviz.Digraph.render``: ``render('g', format='svg')`` writes
+            ``g`` and ``g.svg``; ``render(outfile='g.png')`` writes ``g.gv`` and ``g.png``.
+            """
+            if outfile is not None:
+                outfile = pathlib.Path(outfile)
+                format = format or outfile.suffix.lstrip(".") or None
+                if filename is None:
+                    filename = outfile.with_suffix(".gv")
+            format = format or self.format
+            source_path = self.save(filename, directory=directory)
+            target = outfile if outfile is not None else pathlib.Path(f"{source_path}.{format}")
+            target.write_bytes(render.run(self.source, format, engine or self.engine))
+            if cleanup:
+                os.remove(source_path)
+            if view or quiet_view:
+                self._view(target, format=format, quiet=quiet_view)
+            return str(target)
 
     _GRAPH_CLASS = Graph
     return Graph
@@ -127,6 +132,10 @@ class _Emitter:
         """Add an edge ``tail -> head`` (edges need no cluster)."""
         self.graph.body.append(f"\t{tail} -> {head}{_attrs(attrs, bracket=True)}\n")
 
+    def same_rank(self, *names):
+        """Lay the nodes ``names`` out side by side (a parameter beside the one op using it)."""
+        self.graph.body.append(f"\t{{rank=same; {'; '.join(names)}}}\n")
+
     def finish(self):
         """Write the collected nodes into their clusters, and the clusters into the graph."""
         Graph = type(self.graph)
@@ -148,31 +157,33 @@ class _Emitter:
 
 
 def _add_legend(graph, title, entries):
-    """Add a framed legend titled ``title``: one sample node per ``(name, label, attrs)``.
+    """Add the legend: one node ``legend_table``, a small table titled ``title``.
 
-    Invisible edges keep the entries in reading order along the graph's ``rankdir``.
+    Each of ``entries`` ``(name, label, attrs)`` is a row, filled and lettered
+    as a node with ``attrs`` would be (dashed for a dashed node).  One compact
+    node keeps the legend from adding a rank per entry to the layout.
     """
-    leg = type(graph)(name="cluster_legend", graph_attr={"label": title, "style": "rounded",
-                                                         "color": "#bdbdbd", "fontsize": "10"})
-    for name, label, attrs in entries:
-        leg.node(name, label, **attrs)
-    names = [name for name, _, _ in entries]
-    if graph.graph_attr["rankdir"] in ("RL", "BT"):
-        names = names[::-1]
-    for a, b in zip(names, names[1:]):
-        leg.edge(a, b, style="invis")
-    graph.subgraph(leg)
+    rows = [f'<tr><td border="0"><font point-size="9">{html.escape(title)}</font></td></tr>']
+    for _, label, attrs in entries:
+        dashed = ' style="dashed"' if "dashed" in attrs.get("style", "") else ""
+        font = html.escape(attrs.get("fontcolor", "black"))
+        rows.append(f'<tr><td bgcolor="{html.escape(attrs.get("fillcolor", "white"))}"{dashed}>'
+                    f'<font color="{font}">{html.escape(label)}</font></td></tr>')
+    table = ('<table border="1" color="#bdbdbd" cellborder="1" cellspacing="3" cellpadding="3">'
+             + "".join(rows) + "</table>")
+    graph.body.append(f"\tlegend_table [label=<{table}> shape=plain tooltip=legend]\n")
 
 
 # ----------------------------------------------------------------- files --
-_FORMATS = ("svg", "png", "pdf", "dot")
+_FORMATS = ("svg", "png", "pdf", "dot", "html")
 
 
 def _output_format(path, format):
     """The file format for ``path``: ``format`` if given, else from the suffix, else 'svg'."""
     if format is None:
         suffix = path.suffix.lstrip(".").lower()
-        format = {"gv": "dot"}.get(suffix, suffix) if suffix in _FORMATS + ("gv",) else "svg"
+        aliases = {"gv": "dot", "htm": "html"}
+        format = aliases.get(suffix, suffix) if suffix in _FORMATS + tuple(aliases) else "svg"
     if format not in _FORMATS:
         raise ValueError(f"save_graph: format must be one of {_FORMATS}, got {format!r}")
     return format
@@ -181,15 +192,11 @@ def _output_format(path, format):
 def _write_graph(graph, path, format):
     """Write ``graph`` to ``path`` (a pathlib.Path; folders are created) and return the path.
 
-    'dot' writes the DOT text; the other formats are rendered by Graphviz.
+    'dot' writes the DOT text; the other formats are laid out by :func:`viz.render.run`.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if format == "dot":
         path.write_text(graph.source, encoding="utf-8")
     else:
-        if not hasattr(graph, "_check_dot"):          # a plain Digraph from elsewhere
-            graph = _graph_class()(body=list(graph.body), name=graph.name,
-                                   graph_attr=graph.graph_attr, node_attr=graph.node_attr,
-                                   edge_attr=graph.edge_attr)
-        path.write_bytes(graph.pipe(format=format))
+        path.write_bytes(render.run(graph.source, format, getattr(graph, "engine", "dot")))
     return path

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dot import _add_legend, _Emitter
+from .dot import SPINE_WEIGHT, _add_legend, _Emitter
 from .style import GROUP_STYLE, OP_STYLE, ROLE_STYLE, _fmt, _shape_str, _summary
 
 
@@ -184,19 +184,35 @@ def _op_node(em, n, g, trace, grouping, hidden):
     em.node(f"op{n}", label, g.clusters, **attrs)
 
 
-def _op_edges(em, n, g, trace, visible, tid):
-    """Edges into ``op<n>`` from box ``g``'s drawn inputs (``×2``: used twice), and out of it."""
+def _op_edges(em, n, g, trace, grouping, visible, tid):
+    """Edges into ``op<n>`` from box ``g``'s drawn inputs (``×2``: used twice), and out of it.
+
+    Edges between results are the graph's spine: their weight keeps it straight.
+    The first leaf (parameter, input) used by this box alone is laid out beside it.
+    """
+    beside = False
     for x in g.ins:
         if id(x) in visible:
             uses = sum(1 for i in g.members for y in trace.inputs_of(i) if y is x)
-            em.edge(tid[id(x)], f"op{n}", **({"label": f"×{uses}"} if uses > 1 else {}))
+            attrs = {"label": f"×{uses}"} if uses > 1 else {}
+            if not trace.is_leaf(x):
+                attrs["weight"] = SPINE_WEIGHT
+            elif not beside and len({id(grouping.fn_group[c])
+                                     for c in trace.consumers[id(x)]}) == 1:
+                em.same_rank(tid[id(x)], f"op{n}")
+                beside = True
+            em.edge(tid[id(x)], f"op{n}", **attrs)
     for o in g.outs:
-        em.edge(f"op{n}", tid[id(o)])
+        em.edge(f"op{n}", tid[id(o)], weight=SPINE_WEIGHT)
 
 
 def _forward_graph(graph, trace, grouping, names, roots, show_data, show_grad, max_values,
                    fold_constants, legend):
-    """Draw the forward view of ``trace`` into ``graph`` (options as in ``draw_graph``)."""
+    """Draw the forward view of ``trace`` into ``graph`` (options as in ``draw_graph``).
+
+    Returns ``{node name: ('tensor', i) or ('box', n)}``: which tensor of
+    ``trace.tensors`` or which box of ``grouping.groups`` each node shows.
+    """
     root_ids = {id(r) for r in roots}
     totals = _totals(trace, show_grad)
     if totals:
@@ -221,10 +237,13 @@ def _forward_graph(graph, trace, grouping, names, roots, show_data, show_grad, m
     for n, g in enumerate(grouping.groups):
         kinds.add("op" if g.level is None else "group")
         _op_node(em, n, g, trace, grouping, hidden)
-        _op_edges(em, n, g, trace, visible, tid)
+        _op_edges(em, n, g, trace, grouping, visible, tid)
     em.finish()
     if legend:
         _forward_legend(graph, kinds)
+    shown = {tid[id(t)]: ("tensor", i) for i, t in enumerate(trace.tensors) if id(t) in visible}
+    shown.update({f"op{n}": ("box", n) for n in range(len(grouping.groups))})
+    return shown
 
 
 def _forward_legend(graph, kinds):
@@ -233,7 +252,7 @@ def _forward_legend(graph, kinds):
                for role in ("input", "parameter", "constant", "intermediate", "output")
                if role in kinds]
     if "op" in kinds:
-        entries.append(("legend_op", "primitive op", OP_STYLE))
+        entries.append(("legend_op", "primitive op (ellipse)", OP_STYLE))
     if "group" in kinds:
-        entries.append(("legend_group", "collapsed op / layer", GROUP_STYLE))
+        entries.append(("legend_group", "layer / derived op (3-D box)", GROUP_STYLE))
     _add_legend(graph, "legend", entries)

@@ -116,12 +116,18 @@ class _Group:
         self.clusters = ()         # cluster keys, outermost first
 
 
-def _make_groups(trace, scopes, inst, level_of, composites):
-    """Put every Function into its box; return ``(groups, fn_group)``."""
+def _make_groups(trace, scopes, inst, level_of, composites, expand=()):
+    """Put every Function into its box; return ``(groups, fn_group)``.
+
+    The boxes whose key is in ``expand`` are opened: their Functions are drawn
+    as primitives, inside the frames of their scopes.
+    """
     groups, by_key, fn_group = [], {}, []
     for i, (fn, _) in enumerate(trace.fns):
         s = scopes[i]
         level = level_of(s)
+        if level is not None and (level, inst[level][i]) in expand:
+            level = None
         if level is None:
             key, name = ("fn", i), type(fn).__name__
         else:
@@ -168,16 +174,19 @@ class _Grouping:
         ``scopes[i]`` is Function ``i``'s scope path, outermost first.
     composites : set of str
         Names of the ``@composite`` derived ops (scopes that are ops, not layers).
+
+    ``expand`` lists the keys (``_Group.key``) of boxes to open into their
+    primitives (the explorer's click on a box).
     """
 
-    def __init__(self, trace, collapse, roots):
+    def __init__(self, trace, collapse, roots, expand=()):
         self.trace = trace
         self.composites = _composite_names()
         self.scopes = [tuple(getattr(fn, "scope", ()) or ()) for fn, _ in trace.fns]
         inst = _instances(trace, self.scopes)
         level_of = _level_rule(collapse, self.composites)
         self.groups, self.fn_group = _make_groups(trace, self.scopes, inst, level_of,
-                                                  self.composites)
+                                                  self.composites, set(expand))
         _connect(self.groups, trace, roots)
 
     def box_of(self, t):

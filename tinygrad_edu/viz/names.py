@@ -6,10 +6,13 @@ A tensor's label starts with its name, taken from, in this order: ``params=``
 its parameters ``'dense_1.kernel'``).  Step 4 (the views) asks
 :meth:`_Names.of`; the forward view also treats a tensor named by
 ``params=`` as a parameter and one named by ``inputs=`` as an input.
+:func:`tensor_labels` names the unnamed ones too (``MatMul#2``), for
+``explain`` and the explorer.
 """
 from __future__ import annotations
 
 from ..tensor import Tensor
+from .style import _fmt
 
 
 def _param_names(params):
@@ -53,3 +56,29 @@ class _Names:
     def of(self, t):
         """The name to show for tensor ``t``, or None."""
         return self.params.get(id(t)) or self.inputs.get(id(t)) or t.name
+
+
+def tensor_labels(trace, names):
+    """``id(tensor) -> text`` for every tensor of ``trace``, named or not.
+
+    A named tensor keeps its name (:meth:`_Names.of`).  An unnamed result is
+    called after the op that made it, ``MatMul#2`` (the graph's second
+    ``MatMul``); an unnamed one-number constant by its value, ``-1``; other
+    unnamed leaves ``param#1`` (needs a gradient) or ``const#1``.
+    """
+    labels, counts = {}, {}
+    for t in trace.tensors:
+        name = names.of(t)
+        if name is None:
+            k = trace.producer(t)
+            if k is not None:
+                kind = type(trace.fns[k][0]).__name__
+            elif t.size == 1 and not t._requires_grad:
+                labels[id(t)] = _fmt(t._data.reshape(-1)[0])
+                continue
+            else:
+                kind = "param" if t._requires_grad else "const"
+            counts[kind] = counts.get(kind, 0) + 1
+            name = f"{kind}#{counts[kind]}"
+        labels[id(t)] = name
+    return labels

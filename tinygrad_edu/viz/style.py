@@ -5,8 +5,10 @@ takes its looks from here:
 
 * ``ROLE_STYLE``, ``OP_STYLE``, ``GROUP_STYLE``: the forward view's boxes
   (green inputs, blue parameters, yellow ops, ...; see ``docs/graphs.md``);
-* ``GRAD_BINS`` and :func:`gradient_color`: the backward view's colour scale,
-  one colour per decade of the gradient norm, grey for exactly zero;
+* ``GRAD_BINS``, :func:`gradient_color` and :class:`GradScale`: the backward
+  view's colour scale, seven colours spread over the gradient norms of the
+  graph drawn (or one per decade, ``grad_scale='absolute'``), grey for
+  exactly zero;
 * :func:`_summary`, :func:`_norm`, ...: how values and gradients are written
   in the labels (all values of a tiny tensor, else min / mean / max).
 """
@@ -84,19 +86,84 @@ def _fill_style(colour):
     return "filled,dashed" if colour["style"] == "dashed" else "filled"
 
 
-def _node_colour(norm):
-    """Attributes of a backward-view node whose gradient has norm ``norm``."""
-    c = gradient_color(norm)
-    return {"fillcolor": c["fillcolor"], "fontcolor": c["fontcolor"], "style": _fill_style(c),
-            "tooltip": f"gradient norm {norm:.3g} (bin {c['bin']})"}
+class GradScale:
+    """The backward view's colour scale: absolute decades, or relative to the graph drawn.
 
+    ``kind='absolute'`` is :func:`gradient_color`: one colour per decade of
+    the norm (``GRAD_BINS``), the same in every drawing.  ``kind='relative'``
+    (the default of ``draw_graph``) spreads the same seven colours over the
+    norms that occur in *this* graph, from its smallest non-zero norm (palest)
+    to its largest (darkest), in equal steps of log(norm) -- so a graph whose
+    gradients all lie between 0.02 and 0.8 still shows which are larger.
+    Zero is grey and nan / inf magenta in both.
 
-def _edge_colour(norm):
-    """Attributes of a backward-view edge carrying a gradient of norm ``norm``."""
-    c = gradient_color(norm)
-    return {"color": c["fillcolor"] if c["style"] != "dashed" else "#969696",
-            "penwidth": str(c["penwidth"]), "style": c["style"],
-            "tooltip": f"gradient norm {norm:.3g} (bin {c['bin']})"}
+    Examples
+    --------
+    >>> from tinygrad_edu.viz.style import GradScale
+    >>> scale = GradScale([0.02, 0.1, 0.8], kind="relative")
+    >>> scale.colour(0.02)["fillcolor"], scale.colour(0.8)["fillcolor"]
+    ('#ffeda0', '#800026')
+    >>> GradScale(kind="absolute").colour(0.05)["bin"]
+    '[1e-02, 1e-01)'
+    """
+
+    def __init__(self, norms=(), kind="relative"):
+        if kind not in ("relative", "absolute"):
+            raise ValueError(f"draw_graph: grad_scale must be 'relative' or 'absolute', got {kind!r}")
+        logs = [math.log10(v) for v in norms if v is not None and math.isfinite(v) and v > 0]
+        self.kind = kind
+        self.lo, self.hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
+        self.palette = [b[1:] for b in reversed(GRAD_BINS)]     # (fill, font, pen), palest first
+
+    def _bin(self, norm):
+        """Index into the palette (0 palest) of a finite, positive ``norm``."""
+        span = self.hi - self.lo
+        if span < 1e-9:
+            return len(self.palette) - 1
+        t = (math.log10(norm) - self.lo) / span
+        return min(len(self.palette) - 1, max(0, int(t * len(self.palette))))
+
+    def _range(self, j):
+        """The norms of bin ``j``, as text: ``0.021 - 0.035``."""
+        span = self.hi - self.lo
+        if span < 1e-9:
+            return f"{10 ** self.hi:.2g}"
+        w = span / len(self.palette)
+        return f"{10 ** (self.lo + j * w):.2g} - {10 ** (self.lo + (j + 1) * w):.2g}"
+
+    def colour(self, norm):
+        """A dict as :func:`gradient_color` returns, for a gradient of norm ``norm``."""
+        if self.kind == "absolute" or norm is None or not math.isfinite(norm) or norm == 0:
+            return gradient_color(norm)
+        j = self._bin(norm)
+        fill, font, pen = self.palette[j]
+        return {"fillcolor": fill, "fontcolor": font, "penwidth": pen, "style": "solid",
+                "bin": self._range(j)}
+
+    def legend(self):
+        """``[(label, colour dict), ...]``: the bins in use, palest first, then 0 and nan / inf."""
+        if self.kind == "absolute":
+            samples = [lo * 2 if lo else 1e-7 for lo, *_ in reversed(GRAD_BINS)]
+        elif self.hi - self.lo < 1e-9:
+            samples = [10 ** self.hi]
+        else:
+            w = (self.hi - self.lo) / len(self.palette)
+            samples = [10 ** (self.lo + (j + 0.5) * w) for j in range(len(self.palette))]
+        samples += [0.0, float("nan")]
+        return [(self.colour(v)["bin"], self.colour(v)) for v in samples]
+
+    def node(self, norm):
+        """Attributes of a backward-view node whose gradient has norm ``norm``."""
+        c = self.colour(norm)
+        return {"fillcolor": c["fillcolor"], "fontcolor": c["fontcolor"], "style": _fill_style(c),
+                "tooltip": f"gradient norm {norm:.3g} (bin {c['bin']})"}
+
+    def edge(self, norm):
+        """Attributes of a backward-view edge carrying a gradient of norm ``norm``."""
+        c = self.colour(norm)
+        return {"color": c["fillcolor"] if c["style"] != "dashed" else "#969696",
+                "penwidth": str(c["penwidth"]), "style": c["style"],
+                "tooltip": f"gradient norm {norm:.3g} (bin {c['bin']})"}
 
 
 # ---------------------------------------------------------------- numbers --

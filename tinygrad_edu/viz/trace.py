@@ -96,7 +96,18 @@ class _Trace:
         rules run on arrays, as in a plain ``backward()``, and ``.grad`` is
         not touched; a graph that backward has used already is fine.
         """
-        edges = {}
+        walk = self.walk()
+        return walk.totals, walk.edges
+
+    def walk(self):
+        """:meth:`backprop`, also noting the rules in the order the engine runs them.
+
+        Returns a :class:`_Walk`: ``totals`` and ``edges`` as in
+        :meth:`backprop`, and ``order``, one ``(k, grad)`` per rule the engine
+        ran, in its order: Function ``k`` got the gradient ``grad`` (an array
+        shaped like its output).
+        """
+        walk = _Walk()
 
         def rule(fn, grad, out):
             if inplace.changed_since(fn):
@@ -108,9 +119,10 @@ class _Trace:
                         f"optimizer step (see tinygrad_edu.viz.training_step_graphs).") from None
             grads = engine.local_gradients(fn, grad, out)
             k = self.fn_of[id(out)]
+            walk.order.append((k, np.asarray(grad)))
             for pos, (x, gx) in enumerate(zip(fn.inputs, grads)):
                 if gx is not None and x._requires_grad:
-                    edges[(k, pos)] = np.asarray(gx)
+                    walk.edges[(k, pos)] = np.asarray(gx)
             return grads
 
         roots = [r for r in self.roots if r._requires_grad]
@@ -118,4 +130,14 @@ class _Trace:
         with np.errstate(all="ignore"):
             results = engine.backpropagate(roots, seeds, rule, wanted=set(self.tensors),
                                            retain_graph=True)
-        return {id(t): np.asarray(g) for t, g in results.items()}, edges
+        walk.totals = {id(t): np.asarray(g) for t, g in results.items()}
+        return walk
+
+
+class _Walk:
+    """What one run of the engine over a trace gave: ``totals``, ``edges`` and ``order``."""
+
+    def __init__(self):
+        self.totals = {}           # id(tensor) -> d(roots)/d(tensor)
+        self.edges = {}            # (k, pos) -> gradient Function k sent to its input pos
+        self.order = []            # (k, gradient arriving at Function k's output), engine order
