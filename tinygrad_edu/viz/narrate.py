@@ -59,6 +59,7 @@ FORMULAS = {
     "Tanh": ("grad * (1 - out^2)",),
     "Sin": ("grad * cos(x)",),
     "Cos": ("-grad * sin(x)",),
+    "Erf": ("grad * 2/sqrt(pi) * exp(-x^2)",),
     "Where": ("where(cond, grad, 0)", "where(cond, 0, grad)"),
     "MatMul": ("grad @ b^T", "a^T @ grad"),
     "Sum": ("grad, copied to every element that was summed",),
