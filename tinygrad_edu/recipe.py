@@ -31,8 +31,8 @@ ARCHITECTURE = ((4, "relu"), (6, "relu"), (6, "relu"), (4, "relu"), (1, "sigmoid
 #: The seed ``tinygrad-edu demo`` uses; with it the full recipe reaches test accuracy 1.0
 #: (tests/test_article.py checks it).
 DEMO_SEED = 3
-#: A seed on which the recipe dies: in epoch 1 every unit of ``dense_4`` outputs 0 on every
-#: training sample, and the loss stays at ln 2 = 0.693 (seed 16 dies the same way in epoch 2;
+#: A seed on which the recipe dies: from its 2nd epoch every unit of ``dense_4`` outputs 0 on
+#: every training sample, and the loss stays at ln 2 = 0.693 (seed 16 dies the same way in its 3rd;
 #: they are the 2 of seeds 0-49 that do; docs/debugging.md).
 DYING_SEED = 32
 

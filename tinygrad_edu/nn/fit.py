@@ -225,7 +225,7 @@ class FitLoop:
         dead = self.dead_check.dead_layers()
         if dead:
             self.dead_warned = True
-            warnings.warn(dead_layer_message(epoch, dead), DeadUnitWarning,
+            warnings.warn(dead_layer_message(epoch, self.epochs, dead), DeadUnitWarning,
                           stacklevel=5)      # _warn_if_dead < _epoch < run < fit < the caller
 
     def _warn_if_diverged(self):

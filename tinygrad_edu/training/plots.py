@@ -62,11 +62,20 @@ def _update_ratios(ax, diag):
         if np.isfinite(row).any():
             ax.plot(epochs, _positive(row, floor), lw=1.2, label=name)
     ax.axhline(1e-3, color="gray", ls="--", lw=1)
-    ax.text(epochs[-1], 7e-4, "1e-3, a rule of thumb", fontsize=7, color="gray", ha="right",
-            va="top")
     _mark_zeros(ax, ratios, floor, epochs[0])
     ax.set(yscale="log", xlabel="epoch", title="Update / weight ratio per step")
+    top = np.log10(ax.get_ylim()[1])
+    above = top + 3 > 0.12 * (top - np.log10(ax.get_ylim()[0]))     # room above the line?
+    ax.text(epochs[-1], 1.15e-3 if above else 0.87e-3, "1e-3, a rule of thumb", fontsize=7,
+            color="gray", ha="right", va="bottom" if above else "top", clip_on=True)
+    _whole_epochs(ax)
     ax.legend(fontsize=6, ncol=2, loc="best")
+
+
+def _whole_epochs(ax):
+    """Epoch ticks at whole numbers only."""
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _unit_states(diag):
@@ -102,6 +111,7 @@ def _unit_map(ax, diag):
     ax.set_yticks([start + (n - 1) / 2 for _, start, n in spans],
                   [f"{name} ({n})" for name, _, n in spans], fontsize=7)
     ax.set(xlabel="epoch")
+    _whole_epochs(ax)
     ax.set_title("Every unit in every epoch: learning (light), dead -- 0 on every sample (black), "
                  "saturated on every sample (orange)", fontsize=10)
 

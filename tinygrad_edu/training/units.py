@@ -201,13 +201,17 @@ class DeadLayerCheck:
         self._handles = []
 
 
-def dead_layer_message(epoch, dead):
-    """The :class:`DeadUnitWarning` text for ``dead = [(layer, units), ...]`` found in ``epoch``."""
+def dead_layer_message(epoch, epochs, dead):
+    """The :class:`DeadUnitWarning` text for ``dead = [(layer, units), ...]`` found in ``epoch``.
+
+    ``epoch`` counts from 0, as callbacks do; the message counts as the
+    progress bar does (``epoch 2/50`` for ``epoch=1, epochs=50``).
+    """
     names = ", ".join(f"'{name}' (units 0-{n - 1})" if n > 1 else f"'{name}' (unit 0)"
                       for name, n in dead)
     layer = "layer" if len(dead) == 1 else "layers"
     return (f"fit: every ReLU unit of {layer} {names} output 0 for every training sample of "
-            f"epoch {epoch}: the {layer} {'is' if len(dead) == 1 else 'are'} dead. The gradient "
+            f"epoch {epoch + 1}/{epochs}: the {layer} {'is' if len(dead) == 1 else 'are'} dead. The gradient "
             f"through a dead layer is exactly 0, so it cannot learn, nor can the layers before "
             f"it, and the layers after it see a constant input: the loss stays where it is "
             f"(ln 2 = 0.693 for two balanced classes). Remedies: start the biases slightly "
