@@ -40,7 +40,7 @@ from .errors import broadcast_error
 from .function import Function, kernel
 from .tensor import Tensor
 
-__all__ = ["run", "sum_to", "expand", "constant", "Primitive",
+__all__ = ["run", "sum_to", "expand", "constant", "zero", "Primitive",
            "Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Erf", "Where", "MatMul",
            "Sum", "Max", "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast",
            "PRIMITIVES"]
@@ -55,7 +55,19 @@ def run(op, *args, **kwargs):
     """
     if isinstance(args[0], Tensor):
         return op.apply(*args, **kwargs)
-    return op().forward(*args, **kwargs)
+    return _worker(op).forward(*args, **kwargs)
+
+
+_WORKERS = {}
+
+
+def _worker(op):
+    """One instance of ``op`` that runs its forward on arrays for every rule: nothing is
+    recorded there, so a fresh Function per call would only cost time."""
+    fn = _WORKERS.get(op)
+    if fn is None:
+        fn = _WORKERS[op] = op()
+    return fn
 
 
 def constant(value, like):
@@ -63,6 +75,20 @@ def constant(value, like):
     if isinstance(like, Tensor):
         return Tensor._const(value, like)
     return np.asarray(value, dtype=like.dtype)
+
+
+def zero(like):
+    """0 as a constant of ``like``'s dtype and kind; on arrays a shared read-only 0-d array."""
+    if isinstance(like, Tensor):
+        return Tensor._const(0, like)
+    z = _ZEROS.get(like.dtype)
+    if z is None:
+        z = _ZEROS[like.dtype] = np.zeros((), dtype=like.dtype)
+        z.flags.writeable = False
+    return z
+
+
+_ZEROS = {}
 
 
 def expand(x, shape):
@@ -304,9 +330,9 @@ class Where(_Broadcasting):
 
     def backward(self, grad, out):
         a, b = self.inputs
-        zero, cond = constant(0, grad), self.cond
-        return (sum_to(run(Where, grad, zero, cond=cond), a.shape) if a._requires_grad else None,
-                sum_to(run(Where, zero, grad, cond=cond), b.shape) if b._requires_grad else None)
+        nothing, cond = zero(grad), self.cond
+        return (sum_to(run(Where, grad, nothing, cond=cond), a.shape) if a._requires_grad else None,
+                sum_to(run(Where, nothing, grad, cond=cond), b.shape) if b._requires_grad else None)
 
 
 # ------------------------------------------------------------------- matmul ----
@@ -328,8 +354,8 @@ class MatMul(Primitive):
     def backward(self, grad, out):
         a, b = self.saved(grad)
         need_a, need_b = self.needs_input_grad
-        return (sum_to(run(MatMul, grad, b.mT), a.shape) if need_a else None,
-                sum_to(run(MatMul, a.mT, grad), b.shape) if need_b else None)
+        return (sum_to(grad @ b.mT, a.shape) if need_a else None,
+                sum_to(a.mT @ grad, b.shape) if need_b else None)
 
     @classmethod
     def describe_error(cls, shapes, kwargs, err):
