@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import recording
+from . import inplace, recording
 from .errors import axis_message, tagged_error
 from .tensor import Tensor
+
+_make = Tensor._make
 
 __all__ = ["Function", "kernel"]
 
@@ -119,32 +121,35 @@ class Function:
     def apply(cls, *inputs, **kwargs):
         """Run the op on Tensors and record it in the graph when needed."""
         fn = cls()
-        try:
-            if kwargs:
-                data = fn.forward(*[t._data for t in inputs], **kwargs)
-            elif len(inputs) == 2:      # (the common calls spelled out: no list, no **)
-                data = fn.forward(inputs[0]._data, inputs[1]._data)
-            elif len(inputs) == 1:
+        n = len(inputs)
+        try:                            # (the common calls spelled out: no list, no **{})
+            if n == 2:
+                a, b = inputs
+                data = (fn.forward(a._data, b._data, **kwargs) if kwargs
+                        else fn.forward(a._data, b._data))
+            elif n == 1 and not kwargs:
                 data = fn.forward(inputs[0]._data)
             else:
-                data = fn.forward(*[t._data for t in inputs])
+                data = fn.forward(*[t._data for t in inputs], **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             raise _op_error(cls, inputs, kwargs, e) from None
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        out = None
         if recording.grad_enabled and data.dtype.kind == "f":  # ints and bools have no gradient
             for t in inputs:
                 if t._requires_grad:
                     fn.inputs = inputs
-                    fn.versions = _versions(inputs)
+                    # (no in-place write yet, anywhere: every version is still 0)
+                    fn.versions = _versions(inputs) if inplace.last_write >= 0 else None
                     fn.serial = next(recording.clock)
                     fn.scope = recording.scope_names
                     fn.freed = False
-                    out = Tensor._make(data, True, fn)
+                    out = _make(data, True, fn)
                     break
-        if out is None:
-            out = Tensor._make(data, False, None)
+            else:
+                out = _make(data, False, None)
+        else:
+            out = _make(data, False, None)
         if recording.watchers:
             for w in recording.watchers:
                 w.op(cls, inputs, kwargs, out)

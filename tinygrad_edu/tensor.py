@@ -22,6 +22,7 @@ from .random import get_rng
 __all__ = ["Tensor", "zeros_like", "ones_like"]
 
 _FLOAT32 = np.dtype(np.float32)
+_new = object.__new__   # (a Tensor without running __init__)
 _SUPPORTED_KINDS = "fiub"  # float, signed/unsigned int, bool
 
 
@@ -103,7 +104,7 @@ class Tensor:
     @staticmethod
     def _make(data, requires_grad, ctx):
         """Fast constructor for op outputs: no conversion, no checks."""
-        t = object.__new__(Tensor)
+        t = _new(Tensor)
         t._data = data
         t.grad = None
         t._requires_grad = requires_grad
