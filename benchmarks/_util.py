@@ -168,8 +168,6 @@ class Result:
     def met(self):
         if self.target is not None:
             return self.ratio <= self.target
-        if self.extra.get("target_seconds") is not None:  # an absolute target (B5)
-            return self.ours < self.extra["target_seconds"]
         return None
 
     def to_dict(self):
@@ -206,8 +204,6 @@ def table(results):
     for r in results:
         if r.target is not None:
             target = f"<= {r.target:g}x " + ("ok" if r.met else "MISSED")
-        elif r.met is not None:
-            target = f"< {r.extra['target_seconds']:g} s " + ("ok" if r.met else "MISSED")
         else:
             target = "-"
         wall = r.extra.get("wall_ratio")
