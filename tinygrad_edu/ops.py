@@ -119,7 +119,8 @@ def sum_to(x, shape):
     lead = len(xshape) - len(shape)
     if lead > 0 and xshape[lead:] == shape:
         # Only leading axes were added (a bias broadcast over the batch): sum them away.
-        return run(Sum, x, axis=0 if lead == 1 else tuple(range(lead)))
+        axis = 0 if lead == 1 else tuple(range(lead))
+        return Sum.apply(x, axis=axis) if isinstance(x, Tensor) else kernels.sum(x, axis)
     # Some axes of size 1 were stretched too: sum them keeping them (as size 1),
     # sum the added leading axes away, and reshape to ``shape``.
     kept = tuple(i + lead for i, n in enumerate(shape) if n == 1 and xshape[i + lead] != 1)
