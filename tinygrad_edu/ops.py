@@ -332,8 +332,13 @@ class Where(_Broadcasting):
     def backward(self, grad, out):
         a, b = self.inputs
         nothing, cond = zero(grad), self.cond
-        return (sum_to(run(Where, grad, nothing, cond=cond), a.shape) if a._requires_grad else None,
-                sum_to(run(Where, nothing, grad, cond=cond), b.shape) if b._requires_grad else None)
+        return (sum_to(_where(cond, grad, nothing), a.shape) if a._requires_grad else None,
+                sum_to(_where(cond, nothing, grad), b.shape) if b._requires_grad else None)
+
+
+def _where(cond, a, b):
+    """where(cond, a, b) inside a rule: a ``Where`` op on Tensors, the kernel on arrays."""
+    return Where.apply(a, b, cond=cond) if isinstance(a, Tensor) else kernels.where(cond, a, b)
 
 
 # ------------------------------------------------------------------- matmul ----
