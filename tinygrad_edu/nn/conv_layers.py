@@ -20,7 +20,7 @@ import numpy as np
 from .. import conv
 from ..tensor import Tensor
 from . import init as _init
-from .modules import Module, _as_input, get_activation
+from .modules import Module, _as_input, _LayerNamedParameters, get_activation
 
 __all__ = ["Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten"]
 
@@ -43,7 +43,7 @@ def _check_shape(layer, shape):
     return shape
 
 
-class Conv2D(Module):
+class Conv2D(_LayerNamedParameters, Module):
     """A 2-D convolution layer: ``activation(conv2d(x, kernel) + bias)``, Keras' ``Conv2D``.
 
     Parameters
@@ -123,14 +123,6 @@ class Conv2D(Module):
             self.bias = Tensor._make(np.asarray(bias, dtype=np.float32), True, None)
         self.input_shape, self.built = (h, w, c), True
         self._relabel()
-
-    def _rename(self, name):
-        super()._rename(name)
-        self._relabel()
-
-    def _relabel(self):
-        for key, p in self._parameters.items():
-            p.name = f"{self.name}.{key}"
 
     def compute_output_shape(self, input_shape):
         """The per-sample output shape ``(H_out, W_out, filters)`` for inputs ``(H, W, C)``."""

@@ -445,7 +445,20 @@ def _as_input(x):
     return Tensor._make(arr.astype(np.float32, copy=arr.dtype != np.float32), False, None)
 
 
-class Dense(Module):
+class _LayerNamedParameters:
+    """For Keras layers: the parameters are labelled ``<layer name>.<key>``
+    (``dense_1.kernel``, ``conv2d_1.bias``), and follow the layer when it is renamed."""
+
+    def _rename(self, name):
+        super()._rename(name)
+        self._relabel()
+
+    def _relabel(self):
+        for key, p in self._parameters.items():
+            p.name = f"{self.name}.{key}"
+
+
+class Dense(_LayerNamedParameters, Module):
     """A fully connected layer: ``activation(x @ kernel + bias)``.
 
     Parameters
@@ -528,15 +541,6 @@ class Dense(Module):
             self.bias = Tensor._make(bias, True, None)
         self.built = True
         self._relabel()
-
-    def _rename(self, name):
-        super()._rename(name)
-        self._relabel()
-
-    def _relabel(self):
-        """Label the parameters ``<layer name>.kernel`` and ``<layer name>.bias``."""
-        for key, p in self._parameters.items():
-            p.name = f"{self.name}.{key}"
 
     @property
     def output_features(self):
