@@ -9,7 +9,7 @@ Dense -- is a composition of these and has no derivative rule of its own
 
 One rule, two ways to run it.  A rule is written once, with Python's
 operators (``*``, ``/``, ``-``, ``@``), ``.reshape``/``.mT``/indexing and the
-helpers ``run``, ``sum_to``, ``expand`` and ``constant`` below -- all of which
+helpers ``run``, ``sum_to``, ``expand``, ``constant`` and ``zero`` below -- all of which
 work on NumPy arrays and on Tensors alike.  For a plain ``loss.backward()`` nobody will differentiate
 the backward pass, so the engine hands the rule NumPy arrays (``grad``,
 ``out`` and ``self.saved(grad)``): it runs as the hand-written backprop would,
