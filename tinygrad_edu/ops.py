@@ -63,7 +63,8 @@ _WORKERS = {}
 
 def _worker(op):
     """One instance of ``op`` that runs its forward on arrays for every rule: nothing is
-    recorded there, so a fresh Function per call would only cost time."""
+    recorded there, so a fresh Function per call would only cost time.  (Shared, as
+    grad mode and scopes are: tinygrad_edu records and differentiates in one thread.)"""
     fn = _WORKERS.get(op)
     if fn is None:
         fn = _WORKERS[op] = op()
