@@ -196,21 +196,12 @@ class Tensor:
         self._requires_grad = bool(requires_grad)
         return self
 
-    @property
-    def shape(self) -> tuple:
-        return self._data.shape
-
-    @property
-    def ndim(self) -> int:
-        return self._data.ndim
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
-
-    @property
-    def size(self) -> int:
-        return self._data.size
+    # The array's own attributes.  (Read through a C getter, not a Python
+    # function: rules read shapes on every step; see benchmarks/README.md.)
+    shape = property(operator.attrgetter("_data.shape"), doc="The shape, a tuple of ints.")
+    ndim = property(operator.attrgetter("_data.ndim"), doc="The number of axes.")
+    dtype = property(operator.attrgetter("_data.dtype"), doc="The element type, an np.dtype.")
+    size = property(operator.attrgetter("_data.size"), doc="The number of elements.")
 
     @property
     def is_leaf(self) -> bool:
