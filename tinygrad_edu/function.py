@@ -7,7 +7,7 @@ on, a float result, some input requiring grad), remembers on a fresh
 
 - ``inputs``: the input Tensors (their values, and the edges of the graph);
 - ``versions``: their version counters, to catch in-place changes (``inplace.py``),
-  or None while they are all 0 (the usual case);
+  or None before the first in-place write anywhere (they are all 0 then);
 - ``serial``: when it was recorded (``recording.clock``), which orders the graph;
 - ``scope``: the modules and derived ops it ran inside, for drawings;
 - ``freed``: set once a backward without ``retain_graph`` has run through it.
@@ -139,8 +139,12 @@ class Function:
             for t in inputs:
                 if t._requires_grad:
                     fn.inputs = inputs
-                    # (no in-place write yet, anywhere: every version is still 0)
-                    fn.versions = _versions(inputs) if inplace.last_write >= 0 else None
+                    if inplace.last_write < 0:
+                        fn.versions = None   # no in-place write yet, anywhere: all still 0
+                    elif n == 2:
+                        fn.versions = (inputs[0]._version, inputs[1]._version)
+                    else:
+                        fn.versions = tuple([x._version for x in inputs])
                     fn.serial = next(recording.clock)
                     fn.scope = recording.scope_names
                     fn.freed = False
@@ -165,18 +169,6 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
-
-
-def _versions(inputs):
-    """The inputs' version counters; None when all are 0 (no in-place change yet)."""
-    for x in inputs:
-        if x._version:
-            break
-    else:
-        return None
-    if len(inputs) == 2:
-        return inputs[0]._version, inputs[1]._version
-    return tuple([x._version for x in inputs])
 
 
 def _op_error(cls, inputs, kwargs, err):
