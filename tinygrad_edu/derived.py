@@ -23,7 +23,7 @@ import numbers
 
 import numpy as np
 
-from . import ops
+from . import kernels, ops
 from .errors import axis_message, broadcast_error, tagged_error
 from .errors import renamed as _renamed
 from .function import kernel
@@ -40,8 +40,7 @@ __all__ = [
 
 
 
-def _const(value, like):
-    return Tensor._const(value, like)
+_const = Tensor._const   # a constant with like's dtype: _const(2, like=x)
 
 
 def _as_float(x):
@@ -241,7 +240,7 @@ def sigmoid(x):
     # them than with Python numbers, and the sign comes out in x's dtype already.
     zero, one, minus_one = _const(0, x), _const(1, x), _const(-1, x)
     pos = kernel(np.greater_equal, x._data, zero._data)
-    e = exp(x * _const(kernel(np.where, pos, minus_one._data, one._data), x))  # e^(-|x|)
+    e = exp(x * _const(kernel(kernels.where, pos, minus_one._data, one._data), x))  # e^(-|x|)
     return ops.Where.apply(one, e, cond=pos) / (e + 1)              # 1 or e^-|x|, over 1 + e^-|x|
 
 

@@ -13,6 +13,9 @@ import numpy as np
 __all__ = ["sum", "sum_rows", "where", "where_zero", "broadcast_to"]
 
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+# np.where is a C function behind NumPy's ``__array_function__`` dispatcher, which costs
+# a Python call of its own on every use; ``_implementation`` is the C function alone.
+_np_where = getattr(np.where, "_implementation", np.where)
 
 
 def sum(x, axis=None, keepdims=False):
@@ -42,7 +45,7 @@ def where(cond, a, b):
             return where_zero(cond, a)
         if a.ndim == 0 and b.shape == cond.shape and _is_zero_of(a, b.dtype):
             return where_zero(~cond, b)
-    return np.where(cond, a, b)
+    return _np_where(cond, a, b)
 
 
 def _is_zero_of(s, dtype):
