@@ -34,6 +34,7 @@ MODULES = [
     ("tinygrad_edu.inplace", "inplace: in-place changes, made safe"),
     ("tinygrad_edu.anomaly", "anomaly: detect_anomaly"),
     ("tinygrad_edu.kernels", "kernels: speed tricks"),
+    ("tinygrad_edu.monomorphic", "monomorphic: one bytecode copy per op class"),
     ("tinygrad_edu.ops", "ops: the primitives"),
     ("tinygrad_edu.derived", "derived: everything else"),
     ("tinygrad_edu.conv", "conv: convolution and pooling, derived"),
