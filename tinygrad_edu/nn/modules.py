@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from .. import autograd, inplace
+from .. import inplace, recording
 from ..tensor import Tensor
 from . import functional as F
 from . import init as _init
@@ -205,9 +205,8 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not self._opens_scope:
             out = self.forward(*args, **kwargs)
-        else:
-            with autograd.scope(self.name):
-                out = self.forward(*args, **kwargs)
+        else:                               # (what ``with autograd.scope(self.name):`` does)
+            out = recording.in_scope(self.name, self.forward, *args, **kwargs)
         if self._forward_hooks:             # an empty dict: one test, nothing else
             for hook in list(self._forward_hooks.values()):
                 hook(self, args, out)
