@@ -1,4 +1,4 @@
-"""Instructions per B1 step and per B4 op, counted by valgrind: figures that do not move.
+"""Instructions per B1 step, per B4 op and per B5 epoch, counted by valgrind: figures that do not move.
 
 Timings on a shared machine move by 10% and more from one run to the next;
 the number of machine instructions a step executes does not.  This counts
@@ -25,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = {  # name: (what one iteration is, iterations N)
     "B1 ours": ("step", 20), "B1 floor": ("step", 20), "B1 numpy": ("step", 20),
     "B4 ours": ("op", 2), "B4 floor": ("op", 2), "B4 numpy": ("op", 2),
+    "B5 ours": ("epoch", 1), "B5 numpy": ("epoch", 1),      # (B5 has no floor version)
 }
 B4_OPS = 2000
 
@@ -49,6 +50,17 @@ if bench == "B1":
     else:
         ref = hw.MLP(glorot_params(ARTICLE)); ref_opt = hw.Adam(ref.params)
         work = lambda: hw.train_step(ref, ref_opt, X, Y)
+elif bench == "B5":                 # one epoch of the article's fit, as B5 times 50 of them
+    from benchmarks import article_fit as af
+    X_train, _, y_train, _ = af._data()
+    model = af._model()
+    if impl == "ours":
+        work = lambda: model.fit(X_train, y_train, epochs=1, batch_size=32, verbose=0,
+                                 seed=af.SHUFFLE_SEED)
+    else:
+        ref = hw.MLP([p.numpy() for p in model.parameters()]); ref_opt = hw.Adam(ref.params)
+        rng = np.random.default_rng(af.SHUFFLE_SEED)
+        work = lambda: hw.fit(ref, ref_opt, X_train, y_train, 1, 32, rng)
 else:
     x0 = np.random.default_rng(2).uniform(-0.5, 0.5, 16).astype(np.float32)
     consts = _chain_consts({ops})
@@ -88,11 +100,11 @@ def main(argv=None):
         print("benchmarks.instructions needs valgrind (apt-get install valgrind)", file=sys.stderr)
         return 1
     counts = {name: per_iteration(os.path.abspath(args.repo), name) for name in WORKLOADS}
-    for bench in ("B1", "B4"):
+    for bench in ("B1", "B4", "B5"):
         unit = WORKLOADS[f"{bench} ours"][0]
         hw_count = counts[f"{bench} numpy"]
         cells = [f"{impl} {counts[f'{bench} {impl}'] / 1e3:,.1f}k ({counts[f'{bench} {impl}'] / hw_count:.2f}x)"
-                 for impl in ("ours", "floor", "numpy")]
+                 for impl in ("ours", "floor", "numpy") if f"{bench} {impl}" in counts]
         print(f"{bench} instructions per {unit}: " + "   ".join(cells))
     return 0
 
