@@ -59,3 +59,20 @@ def test_a_class_that_defines_its_own_apply_keeps_it():
         def apply(cls, x):
             return "mine"
     assert Custom.apply(None) == "mine"
+
+
+def test_an_override_in_a_base_class_is_what_a_subclass_inherits():
+    class Base(tg.Function):
+        def saved(self, grad):
+            return ("base's own",)
+
+        @classmethod
+        def apply(cls, *inputs):
+            return ("base's apply", cls.__name__)
+
+    class Child(Base):
+        pass
+    assert Child.saved(None, None) == ("base's own",)
+    assert Child.apply() == ("base's apply", "Child")
+    assert Child.saved is not Base.saved            # a copy, of Base's (not Function's) method
+    assert Child.needs_input_grad.fget is not Function.needs_input_grad.fget

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import inplace, recording
 from .errors import axis_message, tagged_error
-from .monomorphic import own_copy
+from .monomorphic import own_attribute
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -88,12 +88,8 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         """Each op gets its own copy of the methods every op runs (see ``monomorphic.py``)."""
         super().__init_subclass__(**kwargs)
-        if "apply" not in cls.__dict__:
-            cls.apply = classmethod(own_copy(Function.apply.__func__))
-        if "saved" not in cls.__dict__:
-            cls.saved = own_copy(Function.saved)
-        if "needs_input_grad" not in cls.__dict__:
-            cls.needs_input_grad = property(own_copy(Function.needs_input_grad.fget))
+        for name in ("apply", "saved", "needs_input_grad"):
+            own_attribute(cls, name)
 
     def forward(self, *arrays, **kwargs):  # pragma: no cover - interface
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")

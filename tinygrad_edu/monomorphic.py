@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import types
 
-__all__ = ["own_copy"]
+__all__ = ["own_copy", "own_attribute"]
 
 
 def own_copy(f):
@@ -36,3 +36,18 @@ def own_copy(f):
     g.__qualname__, g.__doc__, g.__module__ = f.__qualname__, f.__doc__, f.__module__
     g.__dict__.update(f.__dict__)
     return g
+
+
+def own_attribute(cls, name):
+    """Give ``cls`` its own copy of the method ``name`` it inherits (a function, a
+    classmethod or a property), unless ``cls`` defines it itself."""
+    if name in cls.__dict__:
+        return
+    found = next(k.__dict__[name] for k in cls.__mro__ if name in k.__dict__)
+    if isinstance(found, classmethod):
+        found = classmethod(own_copy(found.__func__))
+    elif isinstance(found, property):
+        found = property(own_copy(found.fget), found.fset, found.fdel, found.__doc__)
+    elif isinstance(found, types.FunctionType):
+        found = own_copy(found)
+    setattr(cls, name, found)
