@@ -10,7 +10,7 @@ the slow, generic lookup.  Giving each subclass its own copy of the bytecode
 makes every spot see a single type.  The copy is the same function: same
 code, same names and line numbers, same behaviour; only its caches are its own.
 
-The measurements are in ``benchmarks/README.md`` ("one type per spot").
+The measurements are in ``benchmarks/README.md`` ("The hot path, third pass").
 """
 from __future__ import annotations
 
