@@ -185,6 +185,9 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
         accumulate(t, g if create_graph or not on_tensors else g._data, create_graph)
 
 
+_array = np.array   # (read once: NumPy's module attributes are not cached at call sites)
+
+
 def accumulate(t, g, create_graph=False):
     """``t.grad += g`` without aliasing arrays that someone else may own.
 
@@ -200,7 +203,7 @@ def accumulate(t, g, create_graph=False):
         total = g if t.grad is None else t.grad + g
         t.grad = total if total._data.dtype == dtype else total.astype(dtype)
     elif t.grad is None:
-        t.grad = t._make(np.array(g, dtype=dtype, copy=True), False, None)
+        t.grad = t._make(_array(g, dtype=dtype, copy=True), False, None)
     else:
         t.grad = t._make(np.asarray(t.grad._data + g, dtype=dtype), False, None)
     inplace.stamp_grad(t)

@@ -28,6 +28,7 @@ from .monomorphic import own_attribute
 from .tensor import Tensor
 
 _make = Tensor._make
+_ndarray, _asarray = np.ndarray, np.asarray   # (read once: see tensor.py's _asarray)
 
 __all__ = ["Function", "kernel"]
 
@@ -140,8 +141,8 @@ class Function:
                 data = fn.forward(*[t._data for t in inputs], **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             raise _op_error(cls, inputs, kwargs, e) from None
-        if type(data) is not np.ndarray:
-            data = np.asarray(data)
+        if type(data) is not _ndarray:
+            data = _asarray(data)
         if recording.grad_enabled and data.dtype.kind == "f":  # ints and bools have no gradient
             for t in inputs:
                 if t._requires_grad:
@@ -204,8 +205,8 @@ def kernel(f, *arrays, **kwargs):
     array([False,  True])
     """
     out = f(*arrays, **kwargs) if kwargs else f(*arrays)
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
+    if type(out) is not _ndarray:
+        out = _asarray(out)
     if recording.watchers:
         for w in recording.watchers:
             w.kernel(f, arrays, kwargs, out)

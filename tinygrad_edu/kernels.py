@@ -16,6 +16,9 @@ _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 # np.where is a C function behind NumPy's ``__array_function__`` dispatcher, which costs
 # a Python call of its own on every use; ``_implementation`` is the C function alone.
 _np_where = getattr(np.where, "_implementation", np.where)
+# NumPy's module has a ``__getattr__``, so CPython cannot cache ``np.<name>`` at a call
+# site: the names used on every op are read once, here.
+_empty, _add_reduce = np.empty, np.add.reduce
 
 
 def sum(x, axis=None, keepdims=False):
@@ -23,7 +26,7 @@ def sum(x, axis=None, keepdims=False):
     goes through :func:`sum_rows`."""
     if axis == 0 and x.ndim == 2 and not keepdims and x.dtype in _BLAS_FLOATS:
         return sum_rows(x)
-    return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum minus two Python layers
+    return _add_reduce(x, axis=axis, keepdims=keepdims)  # np.sum minus two Python layers
 
 
 def sum_rows(x):
@@ -33,7 +36,7 @@ def sum_rows(x):
     rows of a narrow matrix is several times slower than BLAS.  It is as
     accurate as ``x.sum(axis=0)``; only the rounding order differs.
     """
-    ones = np.empty(x.shape[0], dtype=x.dtype)
+    ones = _empty(x.shape[0], dtype=x.dtype)
     ones.fill(1)
     return ones @ x
 
@@ -71,7 +74,7 @@ def broadcast_to(x, shape):
     a small array (the gradient of a sum is such a broadcast).
     """
     if x.ndim == 0 and len(shape) <= 2 and (len(shape) < 2 or shape[0] * shape[1] <= 4096):
-        out = np.empty(shape, dtype=x.dtype)
+        out = _empty(shape, dtype=x.dtype)
         out.fill(x)
         return out
     return np.broadcast_to(x, shape)

@@ -23,6 +23,9 @@ __all__ = ["Tensor", "zeros_like", "ones_like"]
 
 _FLOAT32 = np.dtype(np.float32)
 _new = object.__new__   # (a Tensor without running __init__)
+# ``np.asarray`` on the hot lines is read once: NumPy's module has a ``__getattr__``, so
+# CPython cannot cache ``np.<name>`` lookups (see benchmarks/README.md, fourth pass).
+_asarray = np.asarray
 _SUPPORTED_KINDS = "fiub"  # float, signed/unsigned int, bool
 
 
@@ -117,12 +120,12 @@ class Tensor:
     @staticmethod
     def _const(value, like):
         """A constant (no grad) with ``like``'s dtype -- keeps float32 code float32."""
-        return Tensor._constant(value, like._data.dtype)
+        return _constant(value, like._data.dtype)
 
     @staticmethod
     def _constant(value, dtype):
         """A constant (no grad) of ``dtype`` made from ``value`` (a number or an array)."""
-        t = Tensor._make(np.asarray(value, dtype=dtype), False, None)
+        t = _make(_asarray(value, dtype=dtype), False, None)
         if recording.watchers:  # (jit: where does this value come from?)
             for w in recording.watchers:
                 w.constant(t, value)
@@ -140,7 +143,7 @@ class Tensor:
             # The commonest case (x * 0.5, 1 - x) first: the ABC checks below
             # cost more than the rest of a small op.  ``_constant`` spelled out:
             # one call less is ~45 ns on every op with a number operand.
-            t = Tensor._make(np.asarray(other, dtype=dtype), False, None)
+            t = _make(_asarray(other, dtype=dtype), False, None)
             if recording.watchers:
                 for w in recording.watchers:
                     w.constant(t, other)
@@ -403,6 +406,9 @@ def _index_arg(index):
     return index
 
 
+# The constructors as plain functions, for the hot lines above: a staticmethod looked up
+# on the class is not cached by CPython 3.11 at the call site; a module global is.
+_make, _constant = Tensor._make, Tensor._constant
 zeros_like = Tensor.zeros_like
 ones_like = Tensor.ones_like
 
