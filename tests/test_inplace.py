@@ -88,3 +88,41 @@ def test_the_same_change_raises_when_a_required_gradient_reads_it():
     with pytest.raises(RuntimeError, match=r"Mul backward: input 0 of shape \(2,\) was modified"):
         y.backward()
     assert a.grad is None and c.grad is None    # refused before any .grad was touched
+
+
+def test_the_message_gives_the_version_the_op_saw_and_the_one_now():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0])
+    x += 1                                     # version 1 before the forward pass
+    y = (w * x).sum()
+    x += 1
+    x *= 2                                     # two writes after it: version 3
+    with pytest.raises(RuntimeError, match=r"modified in place \(version 1 -> 3\)"):
+        y.backward()
+
+
+def test_after_more_writes_than_a_tensor_keeps_stamps_of_the_message_says_only_now():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0])
+    y = (w * x).sum()
+    for _ in range(6):
+        x += 1
+    with pytest.raises(RuntimeError, match=r"modified in place \(now version 6\)"):
+        y.backward()
+
+
+def test_a_fused_optimizer_step_stamps_every_parameter():
+    # Adam updates all parameters of a small model at once (optim._step_fused); a graph
+    # recorded before the step reads each of them, and each changed.
+    tg.manual_seed(0)
+    params = [Tensor(np.ones((2, 2)), requires_grad=True) for _ in range(3)]
+    opt = tg.optim.Adam(params, lr=0.1)
+    x = Tensor(np.ones((1, 2)))
+    (x @ params[0] @ params[1] @ params[2]).sum().backward()
+    x.requires_grad_()
+    kept = (x @ params[2]).sum()               # MatMul reads params[2] for x's gradient
+    opt.step()
+    assert opt._flat is not None               # (the fused path ran)
+    with pytest.raises(RuntimeError, match=r"MatMul backward: input 1 of shape \(2, 2\) was "
+                                           r"modified in place \(version 0 -> 1\)"):
+        kept.backward()

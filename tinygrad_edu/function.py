@@ -6,9 +6,8 @@ on, a float result, some input requiring grad), remembers on a fresh
 ``Function`` what its derivative rule will need:
 
 - ``inputs``: the input Tensors (their values, and the edges of the graph);
-- ``versions``: their version counters, to catch in-place changes (``inplace.py``),
-  or None before the first in-place write anywhere (they are all 0 then);
-- ``serial``: when it was recorded (``recording.clock``), which orders the graph;
+- ``serial``: when it was recorded (``recording.clock``), which orders the graph
+  and tells which inputs were changed in place since (``inplace.py``);
 - ``scope``: the modules and derived ops it ran inside, for drawings;
 - ``freed``: set once a backward without ``retain_graph`` has run through it.
 
@@ -22,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import inplace, recording
+from . import recording
 from .errors import axis_message, tagged_error
 from .monomorphic import own_attribute
 from .tensor import Tensor
@@ -84,7 +83,7 @@ class Function:
     # without declaring ``__slots__`` simply gets one).  Two slots are rarely
     # set: ``trace``, the user's source line, inside detect_anomaly only; and
     # ``out_version``, by an in-place op whose output is an older tensor.
-    __slots__ = ("inputs", "versions", "serial", "scope", "freed", "trace", "out_version")
+    __slots__ = ("inputs", "serial", "scope", "freed", "trace", "out_version")
 
     def __init_subclass__(cls, **kwargs):
         """Each op gets its own copy of the methods every op runs (see ``monomorphic.py``)."""
@@ -147,12 +146,6 @@ class Function:
             for t in inputs:
                 if t._requires_grad:
                     fn.inputs = inputs
-                    if inplace.last_write < 0:
-                        fn.versions = None   # no in-place write yet, anywhere: all still 0
-                    elif n == 2:
-                        fn.versions = (inputs[0]._version, inputs[1]._version)
-                    else:
-                        fn.versions = tuple([x._version for x in inputs])
                     fn.serial = next(recording.clock)
                     fn.scope = recording.scope_names
                     fn.freed = False

@@ -15,11 +15,14 @@ loop never pays for any of this.
    recorded earlier still hold ``c``; :func:`rebase` points them back at the
    snapshot, so their gradient flows to the value they saw -- as PyTorch's
    edges point to the old ``grad_fn``.  micrograd's ``c += c + 1`` works.
-2. **Version counters.**  Every Tensor has ``_version``, bumped by each
-   in-place change; each recorded op remembers its inputs' versions
-   (``fn.versions``).  :func:`check` raises only when a changed value is one
-   that the rule reads for a gradient that is actually required
-   (``fn.needs_input_value(i)``; ``needs_output_value`` for the output).
+2. **Version counters and write times.**  Every Tensor has ``_version``,
+   bumped by each in-place change, and :func:`note_write` stamps the tensor
+   with the recording clock's reading (``_written``, its last few writes).  An op's input changed
+   after the op was recorded exactly when it was written later than the op's
+   ``serial``, so an op needs to remember nothing more.  :func:`check` raises
+   only when a changed value is one that the rule reads for a gradient that
+   is actually required (``fn.needs_input_value(i)``; ``needs_output_value``
+   for the output).
 3. **Writes through views.**  ``detach()``, ``reshape``, ``transpose`` and
    basic indexing share memory without sharing a version counter, so each
    in-place change also logs the bytes it wrote (:func:`note_write`), and
@@ -38,11 +41,12 @@ import numpy as np
 
 from . import recording
 
-__all__ = ["note_write", "rebase", "check", "GradientAccumulationWarning",
-           "stamp_grad", "grad_is_stale", "warn_stale_grad"]
+__all__ = ["note_write", "note_writes", "written_after", "rebase", "check",
+           "GradientAccumulationWarning", "stamp_grad", "grad_is_stale", "warn_stale_grad"]
 
 last_write = -1    # the recording clock's reading at the last in-place write
 _write_log = collections.deque(maxlen=1024)  # (stamp, id(tensor), lo, hi) byte ranges
+_KEPT_STAMPS = 4   # a tensor remembers when its last few writes happened
 _byte_bounds = np.lib.array_utils.byte_bounds
 
 
@@ -53,14 +57,33 @@ def note_write(tensor, region=None):
     """
     global last_write
     last_write = next(recording.clock)
+    _stamp(tensor, last_write)
     if region is not None and region.size:
         lo, hi = _byte_bounds(region)
         _write_log.append((last_write, id(tensor), lo, hi))
 
 
-def versions(fn):
-    """The versions of ``fn``'s inputs when it was recorded (``fn.versions``; None means all 0)."""
-    return fn.versions or (0,) * len(fn.inputs)
+def note_writes(tensors):
+    """:func:`note_write` for several tensors changed at once (an optimizer step).
+
+    To keep a step cheap each keeps this stamp alone, so an error about a
+    value that a step changed names only its version now."""
+    global last_write
+    last_write = next(recording.clock)
+    stamp = (last_write,)
+    for t in tensors:
+        t._written = stamp
+
+
+def _stamp(t, when):
+    """``t._written``: the clock readings of ``t``'s last few writes, oldest first."""
+    t._written = getattr(t, "_written", ())[1 - _KEPT_STAMPS:] + (when,)
+
+
+def written_after(x, serial) -> bool:
+    """Was ``x`` changed in place after the op numbered ``serial`` was recorded?"""
+    stamps = getattr(x, "_written", None)
+    return stamps is not None and stamps[-1] > serial
 
 
 def changed_since(fn) -> bool:
@@ -68,30 +91,43 @@ def changed_since(fn) -> bool:
     return fn.serial < last_write
 
 
+def version_seen(x, fn):
+    """``x._version`` when ``fn`` was recorded, or None if ``x`` has forgotten that far back."""
+    stamps = getattr(x, "_written", ())
+    later = sum(stamp > fn.serial for stamp in stamps)
+    if later == len(stamps) < x._version:
+        return None            # more writes than it keeps stamps of: which was first is lost
+    return x._version - later
+
+
 # ------------------------------------------------------------------- rebasing --
 def rebase(fn):
     """Point ``fn`` at the snapshots of inputs that a recorded in-place op changed since.
 
-    ``fn.inputs[i]`` was at version ``fn.versions[i]`` when ``fn`` was
-    recorded; if it is at a later one now, the snapshot it kept of that
-    version (``x._past``, a chain) is what ``fn`` really used.
+    An input of ``fn`` written after ``fn`` was recorded holds a newer value
+    than ``fn`` saw; if a recorded in-place op kept a snapshot of the value it
+    replaced (``x._past``, a chain, newest first), the one that was current
+    when ``fn`` ran is what ``fn`` really used.
     """
     inputs = list(fn.inputs)
-    for i, (x, v) in enumerate(zip(inputs, versions(fn))):
-        while x._version != v and getattr(x, "_past", None) is not None:
+    for i, x in enumerate(inputs):
+        while written_after(x, fn.serial) and getattr(x, "_past", None) is not None:
             x = x._past
-        inputs[i] = x if x._version == v else inputs[i]
+        if not written_after(x, fn.serial):
+            inputs[i] = x
     fn.inputs = tuple(inputs)
 
 
 # ------------------------------------------------------------------ the check --
 def check(fn, out):
     """Raise if a value that ``fn``'s rule reads, for a required gradient, changed in place."""
-    for i, (x, v) in enumerate(zip(fn.inputs, versions(fn))):
-        if x._version != v and fn.needs_input_value(i):
+    for i, x in enumerate(fn.inputs):
+        if written_after(x, fn.serial) and fn.needs_input_value(i):
+            v = version_seen(x, fn)
+            versions = f"version {v} -> {x._version}" if v is not None else f"now version {x._version}"
             raise RuntimeError(
                 f"{type(fn).__name__} backward: input {i} of shape {x.shape} was modified in place "
-                f"(version {v} -> {x._version}) after it was used in the forward pass, so its "
+                f"({versions}) after it was used in the forward pass, so its "
                 f"gradient would be wrong. Use an out-of-place op (x = x + y instead of x += y) "
                 f"or modify it only after backward().")
     if fn.needs_output_value and out._version != getattr(fn, "out_version", 0):

@@ -254,6 +254,8 @@ def _snapshot(t):
     old = Tensor._make(t._data.copy(), t._requires_grad, t._ctx)
     old._version = t._version
     old._past = getattr(t, "_past", None)
+    if hasattr(t, "_written"):
+        old._written = t._written       # when the value it keeps was written
     return old
 
 

@@ -205,7 +205,7 @@ class Optimizer:
             for p, d in zip(params, self._delta_views):
                 p._data += d
                 p._version += 1
-        inplace.note_write(params[0])  # after version changes, always (see inplace.check)
+        inplace.note_writes(params)  # after version changes, always (see inplace.check)
         return True
 
     def _begin_step(self):

@@ -69,7 +69,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_version", "_retain_grad",
-                 "_grad_version", "_past", "__weakref__")
+                 "_grad_version", "_past", "_written", "__weakref__")
     # Make NumPy hand ``ndarray <op> Tensor`` to our reflected operators.
     __array_ufunc__ = None
 

@@ -11,7 +11,7 @@ with a rule runner that also keeps the gradient flowing along every edge,
 which ``backward()`` adds up and forgets.  ``.grad`` is not touched.
 
 This module is the only part of ``viz`` that reads the engine's records
-(``tensor._ctx``, ``fn.inputs``, ``fn.versions``, ``fn.backward``); the rest
+(``tensor._ctx``, ``fn.inputs``, ``fn.serial``, ``fn.backward``); the rest
 asks the trace (:meth:`_Trace.producer`, :meth:`_Trace.inputs_of`, ...).
 """
 from __future__ import annotations
@@ -76,8 +76,8 @@ class _Trace:
         """Ids of the tensors changed in place after a Function of the graph used them."""
         stale = set()
         for fn, _ in self.fns:
-            for x, v in zip(fn.inputs, inplace.versions(fn)):
-                if x._version != v:
+            for x in fn.inputs:
+                if inplace.written_after(x, fn.serial):
                     stale.add(id(x))
         return stale
 
