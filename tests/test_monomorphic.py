@@ -76,3 +76,38 @@ def test_an_override_in_a_base_class_is_what_a_subclass_inherits():
     assert Child.apply() == ("base's apply", "Child")
     assert Child.saved is not Base.saved            # a copy, of Base's (not Function's) method
     assert Child.needs_input_grad.fget is not Function.needs_input_grad.fget
+
+
+def test_each_op_class_has_apply_bound_to_itself():
+    for op in (ops.Add, ops.Mul, ops.Tanh):
+        assert op.apply.__self__ is op
+    assert isinstance(Function.__dict__["apply"], classmethod)
+
+
+def test_super_apply_from_an_override_reaches_the_subclass_forward():
+    class Double(tg.Function):
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, grad, out):
+            return grad * 2
+
+    y0 = Double.apply(tg.Tensor([1.0]))          # Double's apply, bound to Double, runs first
+
+    class Triple(Double):
+        def forward(self, x):
+            return 3 * x
+
+        def backward(self, grad, out):
+            return grad * 3
+
+        @classmethod
+        def apply(cls, x):
+            return super().apply(x)              # must make a Triple, not a Double
+
+    x = tg.Tensor([1.0], requires_grad=True)
+    y = Triple.apply(x)
+    assert type(y.grad_fn) is Triple and y.numpy().tolist() == [3.0]
+    y.sum().backward()
+    assert x.grad.numpy().tolist() == [3.0]
+    assert y0.numpy().tolist() == [2.0] and Double.apply(tg.Tensor([1.0])).numpy().tolist() == [2.0]

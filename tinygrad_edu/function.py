@@ -23,7 +23,7 @@ import numpy as np
 
 from . import recording
 from .errors import axis_message, tagged_error
-from .monomorphic import own_attribute
+from .monomorphic import own_attribute, own_bound_method
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -88,7 +88,8 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         """Each op gets its own copy of the methods every op runs (see ``monomorphic.py``)."""
         super().__init_subclass__(**kwargs)
-        for name in ("apply", "saved", "needs_input_grad"):
+        own_bound_method(cls, "apply")
+        for name in ("saved", "needs_input_grad"):
             own_attribute(cls, name)
 
     def forward(self, *arrays, **kwargs):  # pragma: no cover - interface

@@ -10,13 +10,20 @@ the slow, generic lookup.  Giving each subclass its own copy of the bytecode
 makes every spot see a single type.  The copy is the same function: same
 code, same names and line numbers, same behaviour; only its caches are its own.
 
-The measurements are in ``benchmarks/README.md`` ("The hot path, third pass").
+A second trick of the same kind, :func:`own_bound_method`: CPython 3.11 does
+not cache a *classmethod* looked up on its class either (every ``Mul.apply(x)``
+looks ``apply`` up again and makes a new bound method), but it does cache a
+plain value found in the class's dict.  So each op class keeps its ``apply``
+already bound to itself, as a method object.
+
+The measurements are in ``benchmarks/README.md`` ("The hot path, third pass"
+and "fourth pass").
 """
 from __future__ import annotations
 
 import types
 
-__all__ = ["own_copy", "own_attribute"]
+__all__ = ["own_copy", "own_attribute", "own_bound_method"]
 
 
 def own_copy(f):
@@ -51,3 +58,34 @@ def own_attribute(cls, name):
     elif isinstance(found, types.FunctionType):
         found = own_copy(found)
     setattr(cls, name, found)
+
+
+def own_bound_method(cls, name):
+    """Give ``cls`` its own copy of the classmethod ``name`` it inherits, bound to ``cls``.
+
+    ``cls.name(...)`` then behaves as the classmethod does.  A class that
+    defines ``name`` itself keeps its own; and since its ``super().name(...)``
+    must not reach a method bound to a base, each base's bound copy turns back
+    into a classmethod then.
+
+    Examples
+    --------
+    >>> class Base:
+    ...     @classmethod
+    ...     def make(cls):
+    ...         return cls.__name__
+    >>> class Child(Base):
+    ...     pass
+    >>> own_bound_method(Child, "make")
+    >>> Child.make(), Child.make.__self__ is Child, Base.make()
+    ('Child', True, 'Base')
+    """
+    if name in cls.__dict__:
+        for base in cls.__mro__[1:]:
+            bound = base.__dict__.get(name)
+            if isinstance(bound, types.MethodType) and bound.__self__ is base:
+                setattr(base, name, classmethod(bound.__func__))
+        return
+    found = next(k.__dict__[name] for k in cls.__mro__ if name in k.__dict__)
+    if isinstance(found, (classmethod, types.MethodType)):
+        setattr(cls, name, types.MethodType(own_copy(found.__func__), cls))
