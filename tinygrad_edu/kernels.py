@@ -53,7 +53,11 @@ def where(cond, a, b):
 
 def _is_zero_of(s, dtype):
     """Is the 0-d array ``s`` a +0.0 of float ``dtype`` (all its bits zero)?"""
-    return s.dtype == dtype and dtype.kind == "f" and not s.view(f"u{dtype.itemsize}")
+    return s.dtype == dtype and dtype.kind == "f" and not s.view(_INT_OF[dtype.itemsize])
+
+
+# The integer dtype of each float size, made once (parsing "i4" costs more than the view).
+_INT_OF = {n: np.dtype(f"i{n}") for n in (2, 4, 8)}
 
 
 def where_zero(cond, x):
@@ -64,7 +68,8 @@ def where_zero(cond, x):
     the bits of x, read as integers, times 1 or 0 (+0.0 is all zero bits, so
     NaNs, infinities and signed zeros come out exactly as np.where gives them).
     """
-    return (x.view(f"i{x.dtype.itemsize}") * cond).view(x.dtype)
+    dtype = x.dtype
+    return (x.view(_INT_OF[dtype.itemsize]) * cond).view(dtype)
 
 
 def broadcast_to(x, shape):
