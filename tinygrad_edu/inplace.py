@@ -17,12 +17,12 @@ loop never pays for any of this.
    edges point to the old ``grad_fn``.  micrograd's ``c += c + 1`` works.
 2. **Version counters and write times.**  Every Tensor has ``_version``,
    bumped by each in-place change, and :func:`note_write` stamps the tensor
-   with the recording clock's reading (``_written``, its last few writes).  An op's input changed
-   after the op was recorded exactly when it was written later than the op's
-   ``serial``, so an op needs to remember nothing more.  :func:`check` raises
-   only when a changed value is one that the rule reads for a gradient that
-   is actually required (``fn.needs_input_value(i)``; ``needs_output_value``
-   for the output).
+   with the recording clock's reading (``_written``: those of its last few
+   writes).  An op's input changed after the op was recorded exactly when it
+   was written later than the op's ``serial``, so an op needs to remember
+   nothing more.  :func:`check` raises only when a changed value is one that
+   the rule reads for a gradient that is actually required
+   (``fn.needs_input_value(i)``; ``needs_output_value`` for the output).
 3. **Writes through views.**  ``detach()``, ``reshape``, ``transpose`` and
    basic indexing share memory without sharing a version counter, so each
    in-place change also logs the bytes it wrote (:func:`note_write`), and
@@ -124,7 +124,8 @@ def check(fn, out):
     for i, x in enumerate(fn.inputs):
         if written_after(x, fn.serial) and fn.needs_input_value(i):
             v = version_seen(x, fn)
-            versions = f"version {v} -> {x._version}" if v is not None else f"now version {x._version}"
+            versions = (f"version {v} -> {x._version}" if v is not None
+                        else f"now version {x._version}")
             raise RuntimeError(
                 f"{type(fn).__name__} backward: input {i} of shape {x.shape} was modified in place "
                 f"({versions}) after it was used in the forward pass, so its "
