@@ -3,6 +3,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, inplace
@@ -126,3 +128,48 @@ def test_a_fused_optimizer_step_stamps_every_parameter():
     with pytest.raises(RuntimeError, match=r"MatMul backward: input 1 of shape \(2, 2\) was "
                                            r"modified in place \(version 0 -> 1\)"):
         kept.backward()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["mul", "add", "tanh", "write w", "write x"]), max_size=14))
+def test_a_random_program_raises_exactly_when_a_read_value_changed(program):
+    # y = x; each "mul"/"add"/"tanh" records y = y * w, y + w, tanh(y); "write w" is w += 0.5
+    # (w needs no gradient); "write x" updates the leaf x in place under no_grad, as an
+    # optimizer does.  Only Mul reads w, for y's gradient, which is always required; nothing
+    # reads x's value for a gradient that is required (Mul reads y for w's, which is not).
+    # So backward raises exactly when some mul was recorded before a later write of w,
+    # and names the latest such mul's view of w: its version then, and now.
+    x = Tensor([0.3, -0.2], requires_grad=True)
+    w = Tensor([1.1, 0.9])
+    y, writes, muls = x, 0, []          # muls: how many writes of w each mul saw
+    for step in program:
+        if step == "mul":
+            y = y * w
+            muls.append(writes)
+        elif step == "add":
+            y = y + w
+        elif step == "tanh":
+            y = y.tanh()
+        elif step == "write w":
+            w += 0.5
+            writes += 1
+        else:
+            with tg.no_grad():
+                x += 0.25
+    if y is x:
+        return
+    stale = [seen for seen in muls if seen < writes]
+    if not stale:
+        y.sum().backward()
+        assert x.grad is not None
+        return
+    seen = stale[-1]                    # backward meets the latest one first
+    later = writes - seen
+    kept = min(writes, 4)               # a tensor keeps the stamps of its last 4 writes
+    if min(later, kept) == kept < writes:
+        shown = f"now version {writes}"
+    else:
+        shown = f"version {seen} -> {writes}"
+    with pytest.raises(RuntimeError, match=rf"Mul backward: input 1 of shape \(2,\) was "
+                                           rf"modified in place \({shown}\)"):
+        y.sum().backward()
