@@ -205,6 +205,8 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not self._opens_scope:
             out = self.forward(*args, **kwargs)
+        elif len(args) == 1 and not kwargs:  # (the usual layer(x), spelled out: no * or **)
+            out = recording.in_scope(self.name, self.forward, args[0])
         else:                               # (what ``with autograd.scope(self.name):`` does)
             out = recording.in_scope(self.name, self.forward, *args, **kwargs)
         if self._forward_hooks:             # an empty dict: one test, nothing else
@@ -547,11 +549,12 @@ class Dense(_LayerNamedParameters, Module):
 
     def forward(self, x):
         x = _as_input(x)
+        shape = x.shape
         if not self.built:
-            if x.ndim < 1:
+            if not shape:
                 raise ValueError(f"{self.name}: input must have a features axis, got a scalar")
-            self.build(x.shape[-1])
-        elif x.ndim < 1 or x.shape[-1] != self.input_dim:
+            self.build(shape[-1])
+        elif not shape or shape[-1] != self.input_dim:
             raise ValueError(
                 f"{self.name}: expected inputs with {self.input_dim} features on the last axis "
                 f"(kernel shape {self.kernel.shape}), got input of shape {x.shape}. Samples are "
