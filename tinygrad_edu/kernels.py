@@ -13,6 +13,8 @@ import numpy as np
 __all__ = ["sum", "sum_rows", "where", "where_zero", "broadcast_to"]
 
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+# The integer dtype of each float size, made once (parsing "i4" costs more than the view).
+_INT_OF = {n: np.dtype(f"i{n}") for n in (2, 4, 8)}
 # np.where is a C function behind NumPy's ``__array_function__`` dispatcher, which costs
 # a Python call of its own on every use; ``_implementation`` is the C function alone.
 _np_where = getattr(np.where, "_implementation", np.where)
@@ -55,9 +57,6 @@ def _is_zero_of(s, dtype):
     """Is the 0-d array ``s`` a +0.0 of float ``dtype`` (all its bits zero)?"""
     return s.dtype == dtype and dtype.kind == "f" and not s.view(_INT_OF[dtype.itemsize])
 
-
-# The integer dtype of each float size, made once (parsing "i4" costs more than the view).
-_INT_OF = {n: np.dtype(f"i{n}") for n in (2, 4, 8)}
 
 
 def where_zero(cond, x):
