@@ -64,15 +64,13 @@ def _recorded_at(t):
 
 
 def backpropagate(roots, seeds, rule, wanted=None, retain_graph=False):
-    """Send ``seeds`` back from ``roots``; return ``{tensor: gradient}`` for the ``wanted``.
+    """Send ``seeds`` back from ``roots``; return ``{tensor: gradient}`` for the leaves,
+    the tensors that called ``retain_grad()`` and the ``wanted`` (a set).
 
     ``rule(fn, grad, out)`` runs one op's derivative rule and returns one
-    gradient per input (or None).  ``wanted`` defaults to the leaves and the
-    tensors that called ``retain_grad()``.
+    gradient per input (or None).
     """
     order = toposort(roots)
-    if wanted is None:
-        wanted = {t for t in order if t._ctx is None or t._retain_grad}
     grads, results = {}, {}     # tensor -> the sum of the gradients that reached it
     for root, seed in zip(roots, seeds):
         grads[root] = grads[root] + seed if root in grads else seed
@@ -80,9 +78,9 @@ def backpropagate(roots, seeds, rule, wanted=None, retain_graph=False):
         g = grads.pop(t, None)
         if g is None:
             continue            # nothing reached t (a gradient can stop at None)
-        if t in wanted:
-            results[t] = g
         fn = t._ctx
+        if fn is None or t._retain_grad or (wanted and t in wanted):
+            results[t] = g      # a result: a leaf's gradient, or one asked for
         if fn is None:
             continue            # a leaf: nothing further back
         for x, gx in zip(fn.inputs, rule(fn, g, t)):   # the chain rule, one local step
