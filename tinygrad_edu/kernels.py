@@ -36,11 +36,23 @@ def sum_rows(x):
 
     Reason: every bias gradient is such a sum, and NumPy's reduction down the
     rows of a narrow matrix is several times slower than BLAS.  It is as
-    accurate as ``x.sum(axis=0)``; only the rounding order differs.
+    accurate as ``x.sum(axis=0)``; only the rounding order differs.  The
+    vector of ones is made once per length and dtype (read-only, shared).
     """
-    ones = _empty(x.shape[0], dtype=x.dtype)
-    ones.fill(1)
+    key = (len(x), x.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = _ONES[key] = _ones_vector(*key)
     return ones @ x
+
+
+_ONES = {}   # (length, dtype) -> a read-only vector of ones
+
+
+def _ones_vector(n, dtype):
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def where(cond, a, b):
