@@ -28,6 +28,7 @@ from .tensor import Tensor
 
 _make = Tensor._make
 _ndarray, _asarray = np.ndarray, np.asarray   # (read once: see tensor.py's _asarray)
+_float32 = np.dtype(np.float32)
 
 __all__ = ["Function", "kernel"]
 
@@ -143,7 +144,8 @@ class Function:
             raise _op_error(cls, inputs, kwargs, e) from None
         if type(data) is not _ndarray:
             data = _asarray(data)
-        if recording.grad_enabled and data.dtype.kind == "f":  # ints and bools have no gradient
+        dtype = data.dtype              # ints and bools have no gradient (float32 is the common float)
+        if recording.grad_enabled and (dtype is _float32 or dtype.kind == "f"):
             for t in inputs:
                 if t._requires_grad:
                     fn.inputs = inputs
