@@ -210,3 +210,23 @@ def test_sign_has_a_zero_gradient_so_grad_works_through_it():
     assert not tg.Tensor([1, -2]).sign().requires_grad
     with pytest.raises(TypeError, match=r"sign: .*\(tensor shape \(2,\)\)"):
         tg.Tensor([True, False]).sign()
+
+
+@pytest.mark.parametrize("lo, hi", [(-0.5, 0.5), (0.0, 0.0), (None, 0.25), (-0.25, None),
+                                    (np.array([-1.0, 0.5, 0.0, 2.0, -0.5, 0.0, 1.0]), 0.5),
+                                    (0.5, -0.5)])                  # lo > hi: np.clip gives hi
+def test_clip_value_and_gradient_mask_for_every_kind_of_bounds(lo, hi):
+    data = np.array([-1.0, -0.5, -0.0, 0.0, 0.5, np.nan, 0.7], dtype=np.float32)
+    x = Tensor(data, requires_grad=True)
+    y = x.clip(lo, hi)
+    y.sum().backward()
+    inside = np.ones(data.shape, bool)
+    if lo is not None:
+        inside &= data >= np.float32(lo) if np.isscalar(lo) else data >= lo.astype(np.float32)
+    if hi is not None:
+        inside &= data <= np.float32(hi)
+    np.testing.assert_array_equal(y.numpy(), np.clip(data, np.float32(-np.inf) if lo is None
+                                                     else np.asarray(lo, np.float32),
+                                                     np.float32(np.inf) if hi is None else
+                                                     np.float32(hi)))
+    np.testing.assert_array_equal(x.grad.numpy(), inside.astype(np.float32))

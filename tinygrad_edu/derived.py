@@ -241,7 +241,7 @@ def sigmoid(x):
     zero, one, minus_one = _const(0, x), _const(1, x), _const(-1, x)
     pos = kernel(np.greater_equal, x._data, zero._data)
     e = exp(x * _const(kernel(kernels.where, pos, minus_one._data, one._data), x))  # e^(-|x|)
-    return ops.Where.apply(one, e, cond=pos) / (e + 1)              # 1 or e^-|x|, over 1 + e^-|x|
+    return ops.Where.apply(one, e, cond=pos) / (e + one)            # 1 or e^-|x|, over 1 + e^-|x|
 
 
 def _shift(x, axis, op):
@@ -315,10 +315,10 @@ def clip(x, lo=None, hi=None):
     if d.dtype.kind == "b":
         raise TypeError(f"clip: cannot clip a {x.dtype} tensor; convert it first, e.g. "
                         f"x.astype('float32')")
-    # What np.clip computes, in plain ufuncs (np.clip's Python layer costs twice
-    # as much on small arrays, and this is on every step of the losses).  Each
-    # goes through ``kernel``, so that jit recomputes it on every replay.
-    inside, clipped = None, d
+    # Both bounds numbers in order (the losses' case), or a single bound: then
+    # lo <= x <= hi exactly where clipping left x as it was, NaN nowhere.
+    one_test = lo is None or hi is None or (isinstance(lo, (int, float))
+                                            and isinstance(hi, (int, float)) and lo <= hi)
     # Number bounds of a float tensor as 0-d arrays of its dtype (the values NumPy
     # would use anyway, twice as fast to compare with).
     if d.dtype.kind == "f":
@@ -326,15 +326,21 @@ def clip(x, lo=None, hi=None):
         hi = _const(hi, x)._data if isinstance(hi, (int, float)) else _raw(hi)
     else:
         lo, hi = _raw(lo), _raw(hi)
+    # What np.clip computes, in plain ufuncs (np.clip's Python layer costs twice
+    # as much on small arrays, and this is on every step of the losses).  Each
+    # goes through ``kernel``, so that jit recomputes it on every replay.
+    clipped = d
     if lo is not None:
-        inside = kernel(np.greater_equal, d, lo)
         clipped = kernel(np.maximum, clipped, lo)
     if hi is not None:
-        below = kernel(np.less_equal, d, hi)
-        inside = below if inside is None else kernel(np.logical_and, inside, below)
         clipped = kernel(np.minimum, clipped, hi)
-    if inside is None:                           # no bounds: every element passes
+    if lo is None and hi is None:                # no bounds: every element passes
         inside = kernel(np.ones_like, d, dtype=bool)
+    elif one_test:
+        inside = kernel(np.equal, clipped, d)
+    else:                                        # lo > hi somewhere, maybe: test both
+        inside = kernel(np.logical_and, kernel(np.greater_equal, d, lo),
+                        kernel(np.less_equal, d, hi))
     return ops.Where.apply(x, _const(clipped, x), cond=inside)
 
 
