@@ -192,10 +192,10 @@ class Mul(_Broadcasting):
         return a * b
 
     def backward(self, grad, out):
+        x, y = self.inputs
         a, b = self.saved(grad)
-        need_a, need_b = self.needs_input_grad
-        return (sum_to(grad * b, a.shape) if need_a else None,
-                sum_to(grad * a, b.shape) if need_b else None)
+        return (sum_to(grad * b, a.shape) if x._requires_grad else None,
+                sum_to(grad * a, b.shape) if y._requires_grad else None)
 
 
 class Div(_Broadcasting):
@@ -213,11 +213,11 @@ class Div(_Broadcasting):
         return a / b
 
     def backward(self, grad, out):
+        x, y = self.inputs
         a, b = self.saved(grad)
-        need_a, need_b = self.needs_input_grad
         grad_a = grad / b                                      # grad * d(a/b)/da
-        return (sum_to(grad_a, a.shape) if need_a else None,
-                sum_to(grad_a * out * -1, b.shape) if need_b else None)
+        return (sum_to(grad_a, a.shape) if x._requires_grad else None,
+                sum_to(grad_a * out * -1, b.shape) if y._requires_grad else None)
 
 
 class Pow(Primitive):
@@ -359,10 +359,10 @@ class MatMul(Primitive):
         return a @ b
 
     def backward(self, grad, out):
+        x, y = self.inputs
         a, b = self.saved(grad)
-        need_a, need_b = self.needs_input_grad
-        return (sum_to(grad @ b.mT, a.shape) if need_a else None,
-                sum_to(a.mT @ grad, b.shape) if need_b else None)
+        return (sum_to(grad @ b.mT, a.shape) if x._requires_grad else None,
+                sum_to(a.mT @ grad, b.shape) if y._requires_grad else None)
 
     @classmethod
     def describe_error(cls, shapes, kwargs, err):
