@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import Tensor, ops
+from tinygrad_edu import Tensor, kernels, ops
 
 
 def _bits(a):
@@ -120,6 +120,23 @@ def test_sum_over_rows_as_a_matrix_product_matches_np_sum(dtype, shape):
     x[0, 0], x[-1, -1] = np.nan, np.inf
     got = ops.Sum().forward(x, axis=0)
     assert np.isnan(got[0]) and (np.isinf(got[-1]) or shape[1] == 1)
+
+
+def test_sum_rows_is_bitwise_ones_at_x_and_its_shared_ones_stay_ones():
+    """The ones vector is made once per (length, dtype) and shared: every call gives
+    exactly ``np.ones(len(x)) @ x``, the result is a fresh array, and the shared
+    vector cannot be written to."""
+    rng = np.random.default_rng(5)
+    for n, dtype in [(32, np.float32), (7, np.float64), (32, np.float64), (32, np.float32)]:
+        x = rng.standard_normal((n, 5)).astype(dtype)
+        got = kernels.sum_rows(x)
+        np.testing.assert_array_equal(got, np.ones(n, dtype=dtype) @ x)
+        assert got.dtype == dtype and got.flags.writeable
+        got[...] = 0                                   # the caller owns the result
+    ones = kernels._ONES[(32, np.dtype(np.float32))]
+    assert not ones.flags.writeable and (ones == 1).all()
+    with pytest.raises(ValueError):
+        ones[0] = 2
 
 
 def test_sum_over_rows_keeps_the_general_path_elsewhere():
