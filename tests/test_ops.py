@@ -187,6 +187,21 @@ def test_matmul_shapes_forward_and_gradient(sa, sb):
     check(lambda x, y: x @ y, a, b)
 
 
+def test_matmul_expands_broadcast_batch_axes_and_the_primitive_refuses_them():
+    """``a @ b`` broadcasts batch axes with an Expand before MatMul, so MatMul's rule needs
+    no sum; MatMul itself, given unequal batch axes, says what to use instead."""
+    a, b = leaf(2, 3, 4), leaf(4, 5)
+    y = a @ b
+    assert type(y.grad_fn).__name__ == "MatMul"
+    assert [type(x.grad_fn).__name__ for x in y.grad_fn.inputs] == ["NoneType", "Expand"]
+    (y * y).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), sum(a.data[i].T @ (2 * y.data[i]) for i in range(2)),
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3, 4\) and \(4, 5\): MatMul "
+                                         r"wants equal batch dimensions; use a @ b"):
+        ops.MatMul.apply(a, b)
+
+
 # ----------------------------------------------------------------- second order
 @pytest.mark.parametrize("fn,shapes,low", [
     (lambda x, y: x * y, [(3, 1), (1, 4)], None),

@@ -370,6 +370,11 @@ def minimum(a, b):
 def matmul(a, b):
     """Matrix product with NumPy's rules: 1-D, 2-D and batched N-D (batch axes broadcast).
 
+    Matrices go straight to ``MatMul``.  Batch axes that broadcast are
+    expanded first (``Expand``), so ``MatMul`` always sees equal ones and its
+    rule stays two products: the gradient of the broadcast is Expand's (a sum
+    over the stretched axes).
+
     Examples
     --------
     >>> from tinygrad_edu import Tensor
@@ -380,7 +385,7 @@ def matmul(a, b):
     """
     if type(b) is not Tensor:
         b = _as_tensor(b, a)
-    if a._data.ndim >= 2 and b._data.ndim >= 2:  # the common case: matrices, batches of them
+    if a._data.ndim == 2 and b._data.ndim == 2:  # the common case: two matrices
         return ops.MatMul.apply(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least one axis, got shapes {a.shape} and "
@@ -393,12 +398,27 @@ def matmul(a, b):
     if a.ndim == 1:
         if a.shape[0] != b.shape[-2]:
             raise ValueError(ops.MatMul.describe_error([a.shape, b.shape], {}, None))
-        return ops.MatMul.apply(a.reshape(1, -1), b).squeeze(-2)
-    # Only b can be 1-D now (both >= 2-D took the first branch).
-    if a.shape[-1] != b.shape[0]:
-        raise ValueError(ops.MatMul.describe_error([a.shape, (b.shape[0], 1)], {}, None)
-                         .replace(f"{(b.shape[0], 1)}", f"{b.shape}"))
-    return ops.MatMul.apply(a, b.reshape(-1, 1)).squeeze(-1)
+        return _batched_matmul(a.reshape(1, -1), b).squeeze(-2)
+    if b.ndim == 1:
+        if a.shape[-1] != b.shape[0]:
+            raise ValueError(ops.MatMul.describe_error([a.shape, (b.shape[0], 1)], {}, None)
+                             .replace(f"{(b.shape[0], 1)}", f"{b.shape}"))
+        return _batched_matmul(a, b.reshape(-1, 1)).squeeze(-1)
+    return _batched_matmul(a, b)
+
+
+def _batched_matmul(a, b):
+    """``a @ b`` for a.ndim, b.ndim >= 2, with the batch axes broadcast to one shape first."""
+    batch_a, batch_b = a.shape[:-2], b.shape[:-2]
+    if batch_a != batch_b:
+        try:
+            batch = np.broadcast_shapes(batch_a, batch_b)
+        except ValueError:
+            raise ValueError(ops.MatMul.describe_error([a.shape, b.shape], {}, None)) from None
+        if a.shape[-1] != b.shape[-2]:
+            raise ValueError(ops.MatMul.describe_error([a.shape, b.shape], {}, None))
+        a, b = expand(a, batch + a.shape[-2:]), expand(b, batch + b.shape[-2:])
+    return ops.MatMul.apply(a, b)
 
 
 # ---------------------------------------------------------------- shapes -------

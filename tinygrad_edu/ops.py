@@ -344,11 +344,11 @@ def _where(cond, a, b):
 
 # ------------------------------------------------------------------- matmul ----
 class MatMul(Primitive):
-    """a @ b for a.ndim, b.ndim >= 2, batch dimensions broadcast.
+    """a @ b for a.ndim, b.ndim >= 2 with the same batch dimensions.
 
-    d/da = grad @ b^T, d/db = a^T @ grad (transposing the last two axes), each
-    summed over broadcast batch dimensions.  1-D operands are reshaped to 2-D
-    by ``Tensor.matmul`` before they get here.
+    d/da = grad @ b^T, d/db = a^T @ grad (transposing the last two axes).
+    ``Tensor.matmul`` brings other operands to this form first: 1-D ones are
+    reshaped to 2-D, and batch dimensions that broadcast are expanded.
     """
     __slots__ = ()
 
@@ -356,13 +356,16 @@ class MatMul(Primitive):
         return self.inputs[1 - i]._requires_grad   # as for Mul
 
     def forward(self, a, b):
+        if (a.ndim > 2 or b.ndim > 2) and a.shape[:-2] != b.shape[:-2]:
+            raise ValueError("MatMul wants equal batch dimensions; use a @ b (Tensor.matmul), "
+                             "which broadcasts them")
         return a @ b
 
     def backward(self, grad, out):
         x, y = self.inputs
         a, b = self.saved(grad)
-        return (sum_to(grad @ b.mT, a.shape) if x._requires_grad else None,
-                sum_to(a.mT @ grad, b.shape) if y._requires_grad else None)
+        return (grad @ b.mT if x._requires_grad else None,
+                a.mT @ grad if y._requires_grad else None)
 
     @classmethod
     def describe_error(cls, shapes, kwargs, err):
