@@ -114,8 +114,11 @@ class Function:
         inputs = self.inputs
         if isinstance(grad, Tensor):
             return inputs
-        if len(inputs) == 2:
+        n = len(inputs)
+        if n == 2:
             return inputs[0]._data, inputs[1]._data
+        if n == 1:
+            return (inputs[0]._data,)
         return tuple([t._data for t in inputs])
 
     @property
