@@ -210,7 +210,7 @@ def relu(x):
     >>> Tensor([-1.0, 0.0, 2.0]).relu()
     Tensor([0., 0., 2.], shape=(3,), dtype=float32)
     """
-    zero = Tensor._const(0, x)   # (comparing with a 0-d array of x's dtype: 2x faster than 0)
+    zero = _const(0, x)   # (comparing with a 0-d array of x's dtype: 2x faster than 0)
     return ops.Where.apply(x, zero, cond=kernel(np.greater, x._data, zero._data))
 
 
