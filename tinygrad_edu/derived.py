@@ -315,12 +315,11 @@ def clip(x, lo=None, hi=None):
     if d.dtype.kind == "b":
         raise TypeError(f"clip: cannot clip a {x.dtype} tensor; convert it first, e.g. "
                         f"x.astype('float32')")
-    # Both bounds numbers in order (the losses' case), or a single bound: then
-    # lo <= x <= hi exactly where clipping left x as it was, NaN nowhere.
+    # One bound, or number bounds in order (the losses' case): lo <= x <= hi exactly
+    # where clipping left x as it was (NaN nowhere), one comparison instead of three.
     one_test = lo is None or hi is None or (isinstance(lo, (int, float))
                                             and isinstance(hi, (int, float)) and lo <= hi)
-    # Number bounds of a float tensor as 0-d arrays of its dtype (the values NumPy
-    # would use anyway, twice as fast to compare with).
+    # Number bounds of a float tensor as 0-d arrays of its dtype (twice as fast to compare with).
     if d.dtype.kind == "f":
         lo = _const(lo, x)._data if isinstance(lo, (int, float)) else _raw(lo)
         hi = _const(hi, x)._data if isinstance(hi, (int, float)) else _raw(hi)
@@ -370,10 +369,8 @@ def minimum(a, b):
 def matmul(a, b):
     """Matrix product with NumPy's rules: 1-D, 2-D and batched N-D (batch axes broadcast).
 
-    Matrices go straight to ``MatMul``.  Batch axes that broadcast are
-    expanded first (``Expand``), so ``MatMul`` always sees equal ones and its
-    rule stays two products: the gradient of the broadcast is Expand's (a sum
-    over the stretched axes).
+    Batch axes that broadcast are expanded first, so ``MatMul`` sees equal ones
+    and its rule is two products; Expand's rule sums over the stretched axes.
 
     Examples
     --------

@@ -147,7 +147,7 @@ class Function:
             raise _op_error(cls, inputs, kwargs, e) from None
         if type(data) is not _ndarray:
             data = _asarray(data)
-        dtype = data.dtype              # ints and bools have no gradient (float32 is the common float)
+        dtype = data.dtype              # ints and bools have no gradient (float32: the usual float)
         if recording.grad_enabled and (dtype is _float32 or dtype.kind == "f"):
             for t in inputs:
                 if t._requires_grad:
