@@ -37,6 +37,7 @@ Tensor([ 0.8, -1.6], shape=(2,), dtype=float32, requires_grad=True)
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -399,8 +400,8 @@ class Adam(Optimizer):
 
     def _begin_step(self):
         t = self.iterations
-        # a Python float: a NumPy float64 scalar would promote the float32 update to float64
-        self._alpha = float(self.lr * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t))
+        # a Python float (math.sqrt): a NumPy float64 would promote a float32 update to float64
+        self._alpha = self.lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
 
     def _update(self, p, g, state):
         m, v = state["m"], state["v"]
