@@ -178,7 +178,7 @@ class Sub(_Broadcasting):
     def backward(self, grad, out):
         a, b = self.inputs
         return (sum_to(grad, a.shape) if a._requires_grad else None,
-                sum_to(grad * -1, b.shape) if b._requires_grad else None)
+                sum_to(-grad, b.shape) if b._requires_grad else None)
 
 
 class Mul(_Broadcasting):
@@ -217,7 +217,7 @@ class Div(_Broadcasting):
         a, b = self.saved(grad)
         grad_a = grad / b                                      # grad * d(a/b)/da
         return (sum_to(grad_a, a.shape) if x._requires_grad else None,
-                sum_to(grad_a * out * -1, b.shape) if y._requires_grad else None)
+                sum_to(-(grad_a * out), b.shape) if y._requires_grad else None)
 
 
 class Pow(Primitive):
