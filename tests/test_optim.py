@@ -275,3 +275,14 @@ def test_a_rule_that_reads_p_must_not_claim_an_additive_update():
         results.append(w.numpy().copy())
     np.testing.assert_allclose(results[1], [0.9, 1.9])   # 0.5 p - lr g
     assert not np.allclose(results[0], results[1])       # the zero-delta path drops p *= 0.5
+
+
+def test_adam_step_size_stays_a_python_float_when_lr_is_a_numpy_number():
+    """The LR finder sets ``opt.lr`` to NumPy floats: the float32 update must stay float32."""
+    p = tg.Tensor(np.ones(3, np.float32), requires_grad=True)
+    opt = tg.optim.Adam([p])
+    opt.lr = np.float64(0.01)
+    p.grad = tg.Tensor(np.ones(3, np.float32))
+    opt.step()
+    assert type(opt._alpha) is float and p.dtype == np.float32
+    np.testing.assert_allclose(p.numpy(), 1 - 0.01, rtol=1e-6)

@@ -400,8 +400,9 @@ class Adam(Optimizer):
 
     def _begin_step(self):
         t = self.iterations
-        # a Python float (math.sqrt): a NumPy float64 would promote a float32 update to float64
-        self._alpha = self.lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        # Python floats (lr may have been set to a NumPy number): a NumPy float64 would
+        # promote a float32 update to float64
+        self._alpha = float(self.lr) * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
 
     def _update(self, p, g, state):
         m, v = state["m"], state["v"]
