@@ -123,18 +123,20 @@ def test_sum_over_rows_as_a_matrix_product_matches_np_sum(dtype, shape):
 
 
 def test_sum_rows_is_bitwise_ones_at_x_and_its_shared_ones_stay_ones():
-    """The ones vector is made once per (length, dtype) and shared: every call gives
-    exactly ``np.ones(len(x)) @ x``, the result is a fresh array, and the shared
-    vector cannot be written to."""
+    """The ones vector is made once per dtype, as long as the longest matrix, and
+    shared: every call, longer or shorter, gives exactly ``np.ones(len(x)) @ x``,
+    the result is a fresh array, and the shared vector cannot be written to."""
+    kernels._ONES.clear()                              # (a cache: start from none)
     rng = np.random.default_rng(5)
-    for n, dtype in [(32, np.float32), (7, np.float64), (32, np.float64), (32, np.float32)]:
+    for n, dtype in [(7, np.float32), (32, np.float32), (7, np.float64), (32, np.float64),
+                     (5, np.float32), (32, np.float32)]:
         x = rng.standard_normal((n, 5)).astype(dtype)
         got = kernels.sum_rows(x)
         np.testing.assert_array_equal(got, np.ones(n, dtype=dtype) @ x)
         assert got.dtype == dtype and got.flags.writeable
         got[...] = 0                                   # the caller owns the result
-    ones = kernels._ONES[(32, np.dtype(np.float32))]
-    assert not ones.flags.writeable and (ones == 1).all()
+    ones = kernels._ONES[np.dtype(np.float32)]
+    assert len(ones) == 32 and not ones.flags.writeable and (ones == 1).all()
     with pytest.raises(ValueError):
         ones[0] = 2
 

@@ -37,16 +37,17 @@ def sum_rows(x):
     Reason: every bias gradient is such a sum, and NumPy's reduction down the
     rows of a narrow matrix is several times slower than BLAS.  It is as
     accurate as ``x.sum(axis=0)``; only the rounding order differs.  The
-    vector of ones is made once per length and dtype (read-only, shared).
+    ones are made once per dtype, as long as the longest matrix yet (read-only,
+    shared; a shorter matrix takes the front of them).
     """
-    key = (len(x), x.dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        ones = _ONES[key] = _ones_vector(*key)
-    return ones @ x
+    n, dtype = len(x), x.dtype
+    ones = _ONES.get(dtype)
+    if ones is None or len(ones) < n:
+        ones = _ONES[dtype] = _ones_vector(n, dtype)
+    return (ones if len(ones) == n else ones[:n]) @ x
 
 
-_ONES = {}   # (length, dtype) -> a read-only vector of ones
+_ONES = {}   # dtype -> a read-only vector of ones, as long as the longest matrix summed
 
 
 def _ones_vector(n, dtype):
