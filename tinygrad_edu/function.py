@@ -28,7 +28,7 @@ from .tensor import Tensor
 
 _make = Tensor._make
 _ndarray, _asarray = np.ndarray, np.asarray   # (read once: see tensor.py's _asarray)
-_float32 = np.dtype(np.float32)
+_FLOAT32 = np.dtype(np.float32)
 
 __all__ = ["Function", "kernel"]
 
@@ -148,7 +148,7 @@ class Function:
         if type(data) is not _ndarray:
             data = _asarray(data)
         dtype = data.dtype              # ints and bools have no gradient (float32: the usual float)
-        if recording.grad_enabled and (dtype is _float32 or dtype.kind == "f"):
+        if recording.grad_enabled and (dtype is _FLOAT32 or dtype.kind == "f"):
             for t in inputs:
                 if t._requires_grad:
                     fn.inputs = inputs
