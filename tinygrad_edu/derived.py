@@ -411,8 +411,8 @@ def _batched_matmul(a, b):
         try:
             batch = np.broadcast_shapes(batch_a, batch_b)
         except ValueError:
-            raise ValueError(ops.MatMul.describe_error([a.shape, b.shape], {}, None)) from None
-        if a.shape[-1] != b.shape[-2]:
+            batch = None
+        if batch is None or a.shape[-1] != b.shape[-2]:   # (named with the shapes as given)
             raise ValueError(ops.MatMul.describe_error([a.shape, b.shape], {}, None))
         a, b = expand(a, batch + a.shape[-2:]), expand(b, batch + b.shape[-2:])
     return ops.MatMul.apply(a, b)
