@@ -210,7 +210,7 @@ def relu(x):
     >>> Tensor([-1.0, 0.0, 2.0]).relu()
     Tensor([0., 0., 2.], shape=(3,), dtype=float32)
     """
-    zero = _const(0, x)   # (comparing with a 0-d array of x's dtype: 2x faster than 0)
+    zero = _const(0, x)   # (a 0-d array of x's dtype: NumPy compares with it faster than with 0)
     return ops.Where.apply(x, zero, cond=kernel(np.greater, x._data, zero._data))
 
 
@@ -236,7 +236,7 @@ def sigmoid(x):
     Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float32)
     """
     x = _as_float(x)
-    # The constants as 0-d arrays of x's dtype: NumPy compares and selects 2x faster with
+    # The constants as 0-d arrays of x's dtype: NumPy compares and selects faster with
     # them than with Python numbers, and the sign comes out in x's dtype already.
     zero, one, minus_one = _const(0, x), _const(1, x), _const(-1, x)
     pos = kernel(np.greater_equal, x._data, zero._data)
