@@ -13,10 +13,11 @@ import time
 import numpy as np
 
 from . import handwritten as hw
-from ._util import Result, max_rel_diff
+from . import torch_impl
+from ._util import TORCH_TOL, Result, max_rel_diff
 
 SEED = 3           # data noise and weights (the demo's seed)
-SHUFFLE_SEED = 11  # minibatch order, shared by both implementations
+SHUFFLE_SEED = 11  # minibatch order, shared by all implementations
 
 
 def _data():
@@ -47,34 +48,55 @@ def _accuracy(prob, y):
     return float(np.mean((np.asarray(prob) > 0.5) == (y > 0.5)))
 
 
-def run(epochs, target, repeats=1):
-    X_train, X_test, y_train, y_test = _data()
+def _timed(work):
+    """(CPU seconds, wall seconds) of one call of ``work``."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    work()
+    return time.process_time() - c0, time.perf_counter() - w0
 
-    def ours(jit_compile=False):
-        model = _model(jit_compile)
-        init = [p.numpy().copy() for p in model.parameters()]
-        w0, c0 = time.perf_counter(), time.process_time()
-        model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0, seed=SHUFFLE_SEED)
-        seconds = (time.process_time() - c0, time.perf_counter() - w0)
-        acc = _accuracy(model.predict(X_test), y_test)
-        return seconds, acc, init, [p.numpy() for p in model.parameters()]
 
-    def by_hand(init):
-        model = hw.MLP(init)
-        opt = hw.Adam(model.params)
-        w0, c0 = time.perf_counter(), time.process_time()
-        hw.fit(model, opt, X_train, y_train, epochs, 32, np.random.default_rng(SHUFFLE_SEED))
-        seconds = (time.process_time() - c0, time.perf_counter() - w0)
-        return seconds, _accuracy(model.predict(X_test), y_test), model.params
+def _fit_ours(data, epochs, jit_compile=False):
+    X_train, X_test, y_train, y_test = data
+    model = _model(jit_compile)
+    init = [p.numpy().copy() for p in model.parameters()]
+    seconds = _timed(lambda: model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0,
+                                       seed=SHUFFLE_SEED))
+    acc = _accuracy(model.predict(X_test), y_test)
+    return seconds, acc, init, [p.numpy() for p in model.parameters()]
 
-    ours_times, np_times, jit_times = [], [], []
+
+def _fit_by_hand(data, epochs, init):
+    X_train, X_test, y_train, y_test = data
+    model = hw.MLP(init)
+    opt = hw.Adam(model.params)
+    rng = np.random.default_rng(SHUFFLE_SEED)
+    seconds = _timed(lambda: hw.fit(model, opt, X_train, y_train, epochs, 32, rng))
+    return seconds, _accuracy(model.predict(X_test), y_test), model.params
+
+
+def _fit_torch(torch, data, epochs, init):
+    X_train, X_test, y_train, y_test = data
+    model = torch_impl.MLP(torch, init)
+    tX, tY = torch.tensor(X_train), torch.tensor(y_train)
+    rng = np.random.default_rng(SHUFFLE_SEED)
+    seconds = _timed(lambda: model.fit(tX, tY, epochs, 32, rng))
+    return seconds, _accuracy(model.predict(X_test), y_test), model.numpy_params()
+
+
+def run(epochs, target, repeats=1, torch=None):
+    """Time ``fit`` (eager and jit-compiled), the hand-written loop and, given ``torch``, PyTorch."""
+    data = _data()
+    ours_times, np_times, jit_times, torch_times = [], [], [], []
     for _ in range(repeats):  # interleaved, as everywhere else
-        t, acc, init, final = ours()
+        t, acc, init, final = _fit_ours(data, epochs)
         ours_times.append(t)
-        t_np, acc_np, final_np = by_hand(init)
+        t_np, acc_np, final_np = _fit_by_hand(data, epochs, init)
         np_times.append(t_np)
-        t_jit, acc_jit, _, final_jit = ours(jit_compile=True)
+        t_jit, acc_jit, _, final_jit = _fit_ours(data, epochs, jit_compile=True)
         jit_times.append(t_jit)
+        if torch is not None:
+            t_torch, acc_torch, final_torch = _fit_torch(torch, data, epochs, init)
+            torch_times.append(t_torch)
     diff = max_rel_diff(final, final_np)
     jit_same = acc_jit == acc and all(np.array_equal(a, b) for a, b in zip(final_jit, final))
     ok = diff <= 1e-3 and acc == acc_np and jit_same
@@ -87,6 +109,11 @@ def run(epochs, target, repeats=1):
              "wall_ratio": wall["ours"] / wall["numpy"],
              "test_accuracy_numpy": acc_np, "param_max_rel_diff": diff,
              "jit_bit_identical": jit_same}
+    if torch is not None:
+        extra["torch_param_max_rel_diff"] = max_rel_diff(final_torch, final_np)
+        check += f"; torch diff {extra['torch_param_max_rel_diff']:.1e}, accuracy {acc_torch:.2f}"
+        ok = ok and extra["torch_param_max_rel_diff"] <= TORCH_TOL and acc_torch == acc_np
     return Result("B5", f"article fit, {epochs} epochs via Sequential.fit", "fit",
                   median(t[0] for t in ours_times), median(t[0] for t in np_times), target, check,
-                  ok, jit=median(t[0] for t in jit_times), extra=extra)
+                  ok, jit=median(t[0] for t in jit_times), extra=extra,
+                  torch=median(t[0] for t in torch_times) if torch else None)

@@ -12,15 +12,12 @@ import numpy as np
 
 from . import handwritten as hw
 from . import floor, ours, torch_impl
-from ._util import Result, circles, glorot_params, max_rel_diff, peak_memory, time_interleaved
+from ._util import (TORCH_TOL, Result, circles, glorot_params, max_rel_diff, peak_memory,
+                    time_interleaved)
 
 ARTICLE = (2, 4, 6, 6, 4, 1)
 CHECK_STEPS = 5      # training steps after which both implementations must agree
 PARAM_TOL = 1e-4     # max |ours - numpy| / (1 + |numpy|) after CHECK_STEPS Adam steps
-# PyTorch's Adam adds eps to sqrt(v_hat), not to sqrt(v) as Keras (and we) do; while v is
-# tiny in the first steps that moves parameters by ~1e-3 relative.  It is a sanity check.
-TORCH_TOL = 1e-2
-
 
 def _mlp_models(sizes, seed=0):
     params = glorot_params(sizes, seed)
@@ -166,14 +163,14 @@ def bench_chain(n_ops, calls, long_ops, mem_ops, target, torch):
                   extra=extra)
 
 
-def bench_fit(epochs, target, repeats=1):
+def bench_fit(epochs, target, repeats=1, torch=None):
     """B5: the article's fit through ``Sequential.fit`` vs the hand-written loop."""
     try:
         from tinygrad_edu.nn import Sequential  # noqa: F401
     except ImportError:
         return None  # the nn package is not there yet
     from . import article_fit
-    return article_fit.run(epochs, target, repeats)
+    return article_fit.run(epochs, target, repeats, torch)
 
 
 def _digits_batch(n=32, seed=4):
@@ -257,7 +254,7 @@ def run_all(quick=False, only=None, log=print):
             "B3": lambda: bench_mlp("B3", "wide 2-64-64-64-1, batch 256 (quick size)",
                                     (2, 64, 64, 64, 1), 256, 6, 2, 1.1, torch, memory=True),
             "B4": lambda: bench_chain(1000, 2, 10_000, (500, 1000), 3.0, torch),
-            "B5": lambda: bench_fit(2, None),
+            "B5": lambda: bench_fit(2, None, torch=torch),
             "B6": lambda: bench_cnn(12, 2, 1.5, torch),
         }
     else:
@@ -268,7 +265,7 @@ def run_all(quick=False, only=None, log=print):
             "B3": lambda: bench_mlp("B3", "wide 2-1024-1024-1024-1, batch 4096",
                                     (2, 1024, 1024, 1024, 1), 4096, 8, 4, 1.05, torch, memory=True),
             "B4": lambda: bench_chain(10_000, 7, 100_000, (5_000, 10_000, 20_000), 3.0, torch),
-            "B5": lambda: bench_fit(50, 1.5, repeats=3),
+            "B5": lambda: bench_fit(50, 1.5, repeats=3, torch=torch),
             "B6": lambda: bench_cnn(600, 10, 1.5, torch),
         }
     results = []
