@@ -116,4 +116,4 @@ def run(epochs, target, repeats=1, torch=None):
     return Result("B5", f"article fit, {epochs} epochs via Sequential.fit", "fit",
                   median(t[0] for t in ours_times), median(t[0] for t in np_times), target, check,
                   ok, jit=median(t[0] for t in jit_times), extra=extra,
-                  torch=median(t[0] for t in torch_times) if torch else None)
+                  torch=median(t[0] for t in torch_times) if torch is not None else None)

@@ -96,13 +96,16 @@ def train_step(model, opt, X, Y):
     return loss
 
 
+def minibatches(n, batch_size, rng):
+    """One epoch's minibatches of ``n`` samples, as index arrays: shuffled by ``rng``."""
+    order = rng.permutation(n)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
 def fit(model, opt, X, Y, epochs, batch_size, rng):
     """Keras-style fit: shuffle every epoch, minibatches of ``batch_size``."""
-    n = X.shape[0]
     for _ in range(epochs):
-        order = rng.permutation(n)
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
+        for idx in minibatches(X.shape[0], batch_size, rng):
             train_step(model, opt, X[idx], Y[idx])
 
 

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from .handwritten import minibatches
+
 
 def load():
     """The ``torch`` module limited to one thread, or None when it is not installed."""
@@ -78,12 +80,10 @@ class MLP:
         return [p.detach().numpy() for p in self.params]
 
     def fit(self, X, Y, epochs, batch_size, rng):
-        """Keras-style fit, as ``handwritten.fit``: the same shuffles from the same ``rng``."""
-        n = X.shape[0]
+        """Keras-style fit, as ``handwritten.fit``: the same minibatches from the same ``rng``."""
         for _ in range(epochs):
-            order = self.torch.from_numpy(rng.permutation(n))
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
+            for idx in minibatches(X.shape[0], batch_size, rng):
+                idx = self.torch.from_numpy(idx)
                 self.step(X[idx], Y[idx])
 
     def predict(self, X):
