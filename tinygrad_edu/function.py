@@ -139,8 +139,9 @@ class Function:
                 a, b = inputs
                 data = (fn.forward(a._data, b._data, **kwargs) if kwargs
                         else fn.forward(a._data, b._data))
-            elif n == 1 and not kwargs:
-                data = fn.forward(inputs[0]._data)
+            elif n == 1:
+                data = (fn.forward(inputs[0]._data, **kwargs) if kwargs
+                        else fn.forward(inputs[0]._data))
             else:
                 data = fn.forward(*[t._data for t in inputs], **kwargs)
         except (ValueError, IndexError, TypeError) as e:
