@@ -123,7 +123,8 @@ def binary_cross_entropy(p, y, eps=EPSILON):
     """
     y = align_target(p, y, "binary_cross_entropy")
     pc = D.clip(p, eps, 1 - eps)
-    total = D.sum(y * D.log(pc) + (1 - y) * D.log(1 - pc))
+    one = Tensor._const(1, p)                                  # (one constant for both 1 - ...)
+    total = D.sum(y * D.log(pc) + (one - y) * D.log(one - pc))
     return total * (-1.0 / builtins.max(p.size, 1))            # the mean, and the minus sign
 
 
