@@ -115,3 +115,52 @@ def test_a_users_function_with_a_wrong_gradient_shape_is_named():
     with pytest.raises(RuntimeError, match=r"Bad.backward returned a gradient of shape \(\) "
                                            r"for an input of shape \(3,\)"):
         Bad.apply(x).backward()
+
+
+# --------------------------------------------- .grad arrays: kept, never shared ---
+class _GradIsAnInput(tg.Function):
+    """d(a * b)/da = b: a rule of one's own that returns one of its inputs as it is."""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        return b, a
+
+
+def _graphs():
+    """(leaves, the tensors whose .grad is set, everything else that holds an array)."""
+    def case(build):
+        a = Tensor(np.arange(1.0, 5.0).reshape(2, 2), requires_grad=True)
+        b = Tensor(np.full((2, 2), 3.0), requires_grad=True)
+        values = build(a, b)
+        return a, b, values
+    yield "add (one gradient, two leaves)", case(lambda a, b: [a + b])
+    yield "reshape (a view of the gradient)", case(lambda a, b: [(a.reshape(4) * b.reshape(4))])
+    yield "two views of one gradient", case(lambda a, b: [a.reshape(4) + b.reshape(4)])
+    yield "broadcast (a read-only view)", case(lambda a, b: [a.sum() + b])
+    yield "retain_grad on an output passed through", case(lambda a, b: [a + b + 0])
+    yield "a rule that returns an input", case(lambda a, b: [_GradIsAnInput.apply(a, b)])
+    yield "transpose and matmul", case(lambda a, b: [a.T @ b])
+
+
+@pytest.mark.parametrize("name, case", list(_graphs()), ids=[n for n, _ in _graphs()])
+def test_every_grad_owns_its_memory(name, case):
+    a, b, values = case
+    out = values[-1]
+    out.retain_grad()
+    out.sum().backward()
+    grads = [a.grad, b.grad, out.grad]
+    held = [a, b, *values]
+    for i, g in enumerate(grads):
+        assert g.data.flags.writeable, name
+        for other in grads[i + 1:]:
+            assert not np.shares_memory(g.data, other.data), name
+        for t in held:
+            assert not np.shares_memory(g.data, t.data), name
+    before = [t.numpy() for t in held]
+    for g in grads:
+        g.data[...] = -7.0                        # changing a .grad changes nothing else
+    for t, v in zip(held, before):
+        np.testing.assert_array_equal(t.numpy(), v)
