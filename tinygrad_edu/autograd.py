@@ -34,12 +34,12 @@ from __future__ import annotations
 from .anomaly import detect_anomaly, is_anomaly_enabled
 from .engine import backward, grad, toposort
 from .errors import axis_message, broadcast_error, tagged_error
-from .function import Function, kernel
+from .function import Function, kernel, kernel_number
 from .inplace import GradientAccumulationWarning
 from .recording import composite, enable_grad, is_grad_enabled, no_grad, scope, set_grad_enabled
 
 __all__ = [
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "backward", "toposort", "detect_anomaly", "is_anomaly_enabled", "scope", "composite",
-    "kernel", "GradientAccumulationWarning", "tagged_error", "axis_message", "broadcast_error",
+    "kernel", "kernel_number", "GradientAccumulationWarning", "tagged_error", "axis_message", "broadcast_error",
 ]

@@ -23,10 +23,10 @@ import numbers
 
 import numpy as np
 
-from . import kernels, ops, recording
+from . import kernels, ops
 from .errors import axis_message, broadcast_error, tagged_error
 from .errors import renamed as _renamed
-from .function import kernel
+from .function import kernel, kernel_number
 from .recording import composite
 from .tensor import Tensor, _raw
 
@@ -41,18 +41,6 @@ __all__ = [
 
 
 _const = Tensor._const   # a constant with like's dtype: _const(2, like=x)
-
-
-def _number(value, like):
-    """The number ``value`` as a 0-d array of ``like``'s dtype, for a kernel (a bound to
-    compare with: NumPy compares with it faster than with a Python number).
-
-    No Tensor is needed for it, unless someone watches: jit must be told where
-    the array comes from, so then it is made as a constant Tensor.
-    """
-    if recording.watchers:
-        return _const(value, like)._data
-    return np.asarray(value, like._data.dtype)
 
 
 def _as_float(x):
@@ -251,8 +239,8 @@ def sigmoid(x):
     # The constants as 0-d arrays of x's dtype: NumPy compares and selects faster with
     # them than with Python numbers, and the sign comes out in x's dtype already.
     one = _const(1, x)
-    pos = kernel(np.greater_equal, x._data, _number(0, x))
-    e = exp(x * _const(kernel(kernels.where, pos, _number(-1, x), one._data), x))  # e^(-|x|)
+    pos = kernel(np.greater_equal, x._data, kernel_number(0, x))
+    e = exp(x * _const(kernel(kernels.where, pos, kernel_number(-1, x), one._data), x))  # e^(-|x|)
     return ops.Where.apply(one, e, cond=pos) / (e + one)            # 1 or e^-|x|, over 1 + e^-|x|
 
 
@@ -333,8 +321,8 @@ def clip(x, lo=None, hi=None):
                                             and isinstance(hi, (int, float)) and lo <= hi)
     # Number bounds of a float tensor as 0-d arrays of its dtype (twice as fast to compare with).
     if d.dtype.kind == "f":
-        lo = _number(lo, x) if isinstance(lo, (int, float)) else _raw(lo)
-        hi = _number(hi, x) if isinstance(hi, (int, float)) else _raw(hi)
+        lo = kernel_number(lo, x) if isinstance(lo, (int, float)) else _raw(lo)
+        hi = kernel_number(hi, x) if isinstance(hi, (int, float)) else _raw(hi)
     else:
         lo, hi = _raw(lo), _raw(hi)
     # What np.clip computes, in plain ufuncs (np.clip's Python layer costs twice

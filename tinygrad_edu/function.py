@@ -30,7 +30,7 @@ _make = Tensor._make
 _ndarray, _asarray = np.ndarray, np.asarray   # (read once: see tensor.py's _asarray)
 _FLOAT32 = np.dtype(np.float32)
 
-__all__ = ["Function", "kernel"]
+__all__ = ["Function", "kernel", "kernel_number"]
 
 
 class Function:
@@ -211,3 +211,24 @@ def kernel(f, *arrays, **kwargs):
         for w in recording.watchers:
             w.kernel(f, arrays, kwargs, out)
     return out
+
+
+def kernel_number(value, like):
+    """The number ``value`` as a 0-d array of Tensor ``like``'s dtype, for a kernel.
+
+    NumPy compares and selects with such an array faster than with a Python
+    number (sigmoid's sign test, clip's bounds).  It is a plain array, unless
+    someone watches: jit must know where each array comes from, so then it is
+    made as a constant Tensor, which jit sees.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([-1.0, 2.0])
+    >>> tg.autograd.kernel(np.greater, x.data, tg.autograd.kernel_number(0, x))
+    array([False,  True])
+    """
+    if recording.watchers:
+        return Tensor._const(value, like)._data
+    return _asarray(value, like._data.dtype)
