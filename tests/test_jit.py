@@ -243,6 +243,23 @@ def test_eager_mode_is_untouched_by_kernels():
                                + ((x.numpy() >= 0) & (x.numpy() <= 1)), rtol=1e-6)
 
 
+def test_kernel_number_is_a_plain_array_unless_someone_watches():
+    x = Tensor([1.0], dtype="float64")
+    n = tg.autograd.kernel_number(0.5, x)
+    assert type(n) is np.ndarray and n.shape == () and n.dtype == np.float64 and n == 0.5
+
+    class Constants(tg.recording.Watcher):
+        def __init__(self):
+            self.seen = []
+
+        def constant(self, tensor, value):
+            self.seen.append((value, tensor.data))
+
+    with tg.recording.watch(Constants()) as w:
+        m = tg.autograd.kernel_number(0.5, x)
+    assert [(v, a is m) for v, a in w.seen] == [(0.5, True)]   # jit learns where m comes from
+
+
 def test_fallback_runs_eagerly_with_the_reason_instead_of_raising():
     w = Tensor([1.0, 2.0], requires_grad=True)
 

@@ -41,5 +41,6 @@ from .recording import composite, enable_grad, is_grad_enabled, no_grad, scope, 
 __all__ = [
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "backward", "toposort", "detect_anomaly", "is_anomaly_enabled", "scope", "composite",
-    "kernel", "kernel_number", "GradientAccumulationWarning", "tagged_error", "axis_message", "broadcast_error",
+    "kernel", "kernel_number", "GradientAccumulationWarning", "tagged_error", "axis_message",
+    "broadcast_error",
 ]
