@@ -130,7 +130,7 @@ class _GradIsAnInput(tg.Function):
 
 
 def _graphs():
-    """(leaves, the tensors whose .grad is set, everything else that holds an array)."""
+    """(name, (a, b, the tensors computed from the two leaves a and b)), one per kind of graph."""
     def case(build):
         a = Tensor(np.arange(1.0, 5.0).reshape(2, 2), requires_grad=True)
         b = Tensor(np.full((2, 2), 3.0), requires_grad=True)
@@ -145,7 +145,10 @@ def _graphs():
     yield "transpose and matmul", case(lambda a, b: [a.T @ b])
 
 
-@pytest.mark.parametrize("name, case", list(_graphs()), ids=[n for n, _ in _graphs()])
+_GRAPHS = list(_graphs())
+
+
+@pytest.mark.parametrize("name, case", _GRAPHS, ids=[name for name, _ in _GRAPHS])
 def test_every_grad_owns_its_memory(name, case):
     a, b, values = case
     out = values[-1]
