@@ -97,6 +97,41 @@ def test_freezing_a_parameter_retraces():
     assert b.grad is None and w.grad.item() == 12.0
 
 
+def test_gradients_reach_the_arguments_of_every_call():
+    w = Tensor([0.5, -1.0, 2.0], requires_grad=True)
+
+    def f(x):
+        loss = (x * w).tanh().sum()
+        loss.backward()
+        return loss
+
+    step, xs = tg.jit(f), np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0], [2.0, 2.0, -2.0],
+                                    [0.1, -0.3, 0.7]], dtype=np.float32)
+    for row in xs:                                   # two traced calls, then replays
+        x, x_eager = Tensor(row, requires_grad=True), Tensor(row, requires_grad=True)
+        step(x)
+        f(x_eager)                                   # eager, on a twin: w.grad gets both
+        np.testing.assert_array_equal(x.grad.numpy(), x_eager.grad.numpy())
+        np.testing.assert_allclose(x.grad.numpy(), w.numpy() / np.cosh(row * w.numpy()) ** 2,
+                                   rtol=1e-5, atol=1e-6)   # (1 - tanh^2 rounds in float32)
+    assert step.replays == 2
+
+
+def test_whether_an_argument_requires_grad_is_part_of_the_trace():
+    w = Tensor([2.0], requires_grad=True)
+    step = tg.jit(lambda x: (x * w).sum().backward())
+    for _ in range(3):
+        step(Tensor([3.0], requires_grad=True))
+    frozen = Tensor([3.0])                           # no gradient wanted: traced anew
+    step(frozen)
+    assert frozen.grad is None and w.grad.item() == 12.0
+    for _ in range(3):                               # and back: the first program replays
+        x = Tensor([3.0], requires_grad=True)
+        step(x)
+        assert x.grad.item() == 2.0
+    assert step.replays == 4 and w.grad.item() == 21.0
+
+
 def test_outputs_are_detached_tensors_and_tuples_work():
     w = Tensor([1.0, 2.0], requires_grad=True)
     f = tg.jit(lambda x: (x * w, (x + w).sum()))

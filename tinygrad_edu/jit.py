@@ -28,7 +28,9 @@ never a silently wrong replay):
 - The first two calls for a shape run normally while being traced; the two
   traces must agree op for op.  From the third call on, the trace replays.
   Tensors from outside (the parameters) are read when the replay runs, so
-  optimizer updates are seen.  A new input shape gets its own traces.
+  optimizer updates are seen.  Gradients reach the arguments that require
+  them too (each call's own arguments).  A new input shape, dtype or
+  ``requires_grad`` gets its own traces.
   Python numbers used inside (``x * scale``) are part of the trace: if one
   changes between the two traced calls jit refuses, and if it changes later
   the replay keeps the traced value -- make it a Tensor to vary it.
@@ -94,6 +96,8 @@ class Trace(recording.Watcher):
         self.leaves = []       # (slot, tensor): tensors from outside, read at replay
         self.leaf_slot = {}    # id(tensor) -> slot
         self.effects = []      # (tensor, slot): gradients accumulated into tensor.grad
+        self.arg_effects = []  # (i, slot): the same, into the .grad of argument i
+        self.arg_of = {id(a): i for i, a in reversed(list(enumerate(args)))}
         self.impure = None     # the first reason this call cannot be replayed
         self.args = [self._new(a._data) for a in args]
         self.writes = inplace.last_write
@@ -121,7 +125,11 @@ class Trace(recording.Watcher):
     def gradient(self, tensor, grad):
         if tensor._ctx is not None:
             self.refuse("it keeps the gradient of an intermediate (retain_grad)")
-        self.effects.append((tensor, self.tensor_ref(grad)))
+        i = self.arg_of.get(id(tensor))
+        if i is None:
+            self.effects.append((tensor, self.tensor_ref(grad)))
+        else:            # an argument: each call's own argument i gets it
+            self.arg_effects.append((i, self.tensor_ref(grad)))
 
     def constant(self, tensor, value):
         """``tensor`` was made from ``value``: a Python number is static; a traced array is a kernel."""
@@ -185,8 +193,8 @@ class Trace(recording.Watcher):
                     repr(sorted(static.items())), dyn, out)
                    for call, ins, static, dyn, out, _ in self.entries]
         consts = [(s, a.dtype.str, a.shape, a.tobytes()) for s, a in self.consts]
-        structure = (self.n, self.args, entries, consts,
-                     [s for s, _ in self.leaves], [s for _, s in self.effects])
+        structure = (self.n, self.args, entries, consts, [s for s, _ in self.leaves],
+                     [s for _, s in self.effects], self.arg_effects)
         # Tensors from outside must be the very same objects on both calls.
         return structure, [id(t) for _, t in self.leaves] + [id(t) for t, _ in self.effects]
 
@@ -204,7 +212,7 @@ class Program:
         self.args = trace.args
         self.leaves = [(s, t, t._data.shape, t._data.dtype, t._requires_grad)
                        for s, t in trace.leaves]
-        self.effects = trace.effects
+        self.effects, self.arg_effects = trace.effects, trace.arg_effects
         self.outputs = outputs
         template = [None] * trace.n
         for s, a in trace.consts:
@@ -248,6 +256,8 @@ class Program:
             vals[out] = r if type(r) is np.ndarray else np.asarray(r)
         for t, s in self.effects:
             engine.accumulate(t, vals[s])
+        for i, s in self.arg_effects:
+            engine.accumulate(args[i], vals[s])
         return self.outputs(lambda s: Tensor._make(vals[s], False, None))
 
 
@@ -273,7 +283,8 @@ class Jit:
             if not isinstance(a, Tensor):
                 raise TypeError(f"jit: argument {i} is a {type(a).__name__}; a jitted function "
                                 f"takes Tensors (make constants Tensors outside, or close over them)")
-        key = (tuple((a._data.shape, a._data.dtype) for a in args), recording.grad_enabled)
+        key = (tuple((a._data.shape, a._data.dtype, a._requires_grad) for a in args),
+               recording.grad_enabled)
         known = self.programs.get(key)
         if isinstance(known, Program) and known.matches():
             self.replays += 1
