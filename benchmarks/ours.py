@@ -115,6 +115,25 @@ def chain_forward_backward(x0, consts, n_ops):
     return y.numpy(), x.grad.numpy()
 
 
+def jit_chain_forward_backward(consts, n_ops):
+    """``chain_forward_backward`` with the chain and its backward replayed by ``tg.jit``
+    (the gradient reaches the argument ``x`` on every call)."""
+    import tinygrad_edu as tg
+
+    @tg.jit
+    def forward_backward(x):
+        y = chain(x, consts, n_ops)
+        y.sum().backward()
+        return y
+
+    def run(x0):
+        x = Tensor(x0, requires_grad=True)
+        y = forward_backward(x)
+        return y.numpy(), x.grad.numpy()
+    run.jitted = forward_backward
+    return run
+
+
 # -------------------------------------------------------------------- B6 CNN --
 def digits_cnn(params=None):
     """The digits CNN of ``examples/digits_cnn.py``, as a Keras user writes it.

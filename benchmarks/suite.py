@@ -125,10 +125,16 @@ def bench_chain(n_ops, calls, long_ops, mem_ops, target, torch):
         worst = max(worst, d)
         checks.append(f"{n} ops: max rel diff {d:.1e}, |grad| {np.abs(rg).max():.1e}")
     ok = worst <= 1e-5 and y.dtype == g.dtype == np.float32
+    jit_run = ours.jit_chain_forward_backward(consts, n_ops)
+    jit_same = all(all(np.array_equal(a, b) for a, b in zip(jit_run(x0), (y, g)))
+                   for _ in range(3))                      # traced, traced, replayed
+    ok = ok and jit_same and jit_run.jitted.replays == 1
+    checks.append(f"jit {'bit-identical' if jit_same else 'DIFFERENT'}")
 
     fns = {"ours": lambda: ours.chain_forward_backward(x0, consts, n_ops),
            "numpy": lambda: hw.chain_forward_backward(x0, consts, n_ops),
-           "floor": lambda: floor.chain_forward_backward(x0, consts, n_ops)}
+           "floor": lambda: floor.chain_forward_backward(x0, consts, n_ops),
+           "jit": lambda: jit_run(x0)}
     if torch is not None:
         fns["torch"] = lambda: torch_impl.chain_forward_backward(torch, x0, consts, n_ops)
     times, wall = time_interleaved(fns, calls, rounds=calls, warmup=1)
@@ -155,12 +161,11 @@ def bench_chain(n_ops, calls, long_ops, mem_ops, target, torch):
              "peak_bytes_ours": mem, "peak_bytes_numpy": mem_np,
              "peak_bytes_per_op_ours": per_op_bytes,
              "peak_bytes_per_op_numpy": {n: mem_np[n] / n for n in mem_ops},
-             "memory_linear_spread": spread}
+             "memory_linear_spread": spread, "jit_bit_identical": jit_same}
     checks.append(f"memory/op {', '.join(f'{n}: {b:.0f} B' for n, b in per_op_bytes.items())}")
     return Result("B4", f"{n_ops}-op elementwise chain, fwd+bwd per op", "op", per_op["ours"],
                   per_op["numpy"], target, "; ".join(checks), ok, torch=per_op.get("torch"),
-                  floor=per_op["floor"],
-                  extra=extra)
+                  floor=per_op["floor"], jit=per_op["jit"], extra=extra)
 
 
 def bench_fit(epochs, target, repeats=1, torch=None):

@@ -35,7 +35,7 @@ def test_quick_mode_runs_checks_and_saves_json(tmp_path, capsys):
     assert results["B1"]["extra"]["floor_param_max_rel_diff"] <= 1e-4
     for name in ("B1", "B2", "B4"):
         assert results[name]["floor"] > 0 and results[name]["floor_ratio"] > 0
-    for name in ("B1", "B2", "B3", "B5", "B6"):
+    for name in ("B1", "B2", "B3", "B4", "B5", "B6"):
         assert results[name]["extra"]["jit_bit_identical"] and results[name]["jit"] > 0
     assert results["B6"]["extra"]["param_max_rel_diff"] <= 1e-4
     assert results["B3"]["extra"]["peak_bytes_ours"] > 0
