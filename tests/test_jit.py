@@ -132,6 +132,17 @@ def test_whether_an_argument_requires_grad_is_part_of_the_trace():
     assert step.replays == 4 and w.grad.item() == 21.0
 
 
+def test_one_tensor_passed_twice_is_traced_apart_from_two_tensors():
+    f = tg.jit(lambda p, q: p * 2 + q)
+    x = Tensor([1.0])
+    for _ in range(3):
+        assert f(x, x).item() == 3.0
+    for _ in range(3):                  # two tensors: not the f(x, x) program
+        assert f(Tensor([1.0]), Tensor([10.0])).item() == 12.0
+    assert f(x.detach(), x).item() == 3.0   # one array behind two tensors is one too
+    assert f.replays == 3
+
+
 def test_outputs_are_detached_tensors_and_tuples_work():
     w = Tensor([1.0, 2.0], requires_grad=True)
     f = tg.jit(lambda x: (x * w, (x + w).sum()))

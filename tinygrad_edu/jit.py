@@ -29,8 +29,9 @@ never a silently wrong replay):
   traces must agree op for op.  From the third call on, the trace replays.
   Tensors from outside (the parameters) are read when the replay runs, so
   optimizer updates are seen.  Gradients reach the arguments that require
-  them too (each call's own arguments).  A new input shape, dtype or
-  ``requires_grad`` gets its own traces.
+  them too (each call's own arguments).  A new input shape, dtype,
+  ``requires_grad`` or pattern of repeated arguments (``f(x, x)`` against
+  ``f(a, b)``) gets its own traces.
   Python numbers used inside (``x * scale``) are part of the trace: if one
   changes between the two traced calls jit refuses, and if it changes later
   the replay keeps the traced value -- make it a Tensor to vary it.
@@ -283,8 +284,9 @@ class Jit:
             if not isinstance(a, Tensor):
                 raise TypeError(f"jit: argument {i} is a {type(a).__name__}; a jitted function "
                                 f"takes Tensors (make constants Tensors outside, or close over them)")
+        data = [id(a._data) for a in args]      # (which arguments are one array: f(x, x))
         key = (tuple((a._data.shape, a._data.dtype, a._requires_grad) for a in args),
-               recording.grad_enabled)
+               tuple(data.index(d) for d in data), recording.grad_enabled)
         known = self.programs.get(key)
         if isinstance(known, Program) and known.matches():
             self.replays += 1
