@@ -143,6 +143,22 @@ def test_one_tensor_passed_twice_is_traced_apart_from_two_tensors():
     assert f.replays == 3
 
 
+def test_a_tensor_used_inside_and_passed_as_the_argument_stays_two_inputs():
+    w = Tensor([2.0], requires_grad=True)
+    f = tg.jit(lambda x: x * w)
+    for _ in range(3):
+        assert f(w).item() == 4.0
+    assert f(Tensor([3.0], requires_grad=True)).item() == 6.0 and f.replays == 2   # not 3 * 3
+
+    step = tg.jit(lambda x: (x * w).sum().backward())
+    for _ in range(3):
+        step(w)                                         # d(w * w)/dw = 2w = 4: traced, traced, replayed
+    assert w.grad.item() == 12.0
+    x = Tensor([3.0], requires_grad=True)
+    step(x)                                             # a replay: w gets 3, x gets 2
+    assert step.replays == 2 and w.grad.item() == 15.0 and x.grad.item() == 2.0
+
+
 def test_outputs_are_detached_tensors_and_tuples_work():
     w = Tensor([1.0, 2.0], requires_grad=True)
     f = tg.jit(lambda x: (x * w, (x + w).sum()))

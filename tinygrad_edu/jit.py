@@ -29,7 +29,9 @@ never a silently wrong replay):
   traces must agree op for op.  From the third call on, the trace replays.
   Tensors from outside (the parameters) are read when the replay runs, so
   optimizer updates are seen.  Gradients reach the arguments that require
-  them too (each call's own arguments).  A new input shape, dtype,
+  them too, each call's own.  (While tracing, the function gets a stand-in
+  viewing each leaf argument's data, so a tensor it closes over is never
+  confused with the same tensor passed in.)  A new input shape, dtype,
   ``requires_grad`` or pattern of repeated arguments (``f(x, x)`` against
   ``f(a, b)``) gets its own traces.
   Python numbers used inside (``x * scale``) are part of the trace: if one
@@ -327,9 +329,20 @@ class Jit:
         return getattr(self.fn, "__name__", "the function")
 
     def _trace(self, args):
-        """Run ``fn`` while recording it; returns the Trace (``impure`` set if it cannot replay)."""
-        with recording.watch(Trace(args)) as trace:
-            result = self.fn(*args)
+        """Run ``fn`` while recording it; returns the Trace (``impure`` set if it cannot replay).
+
+        ``fn`` gets a stand-in for each leaf argument: a new Tensor viewing the same data.  So
+        the trace tells the argument apart from a tensor the function closes over even when
+        the caller passes that very tensor (``f(w)``, with ``w`` used inside).  Gradients that
+        reach the stand-ins are added into the arguments after the call.
+        """
+        given = [a if a._ctx is not None else Tensor._make(a._data.view(), a._requires_grad, None)
+                 for a in args]
+        with recording.watch(Trace(given)) as trace:
+            result = self.fn(*given)
+        for a, s in zip(args, given):
+            if s is not a and s.grad is not None:
+                engine.accumulate(a, s.grad._data)
         if inplace.last_write != trace.writes:
             trace.refuse("something was changed in place (+=, x[i] = v, x.data = ..., or an "
                          "optimizer step); do that outside the jitted function")
