@@ -117,6 +117,22 @@ def test_gradients_reach_the_arguments_of_every_call():
     assert step.replays == 2
 
 
+def test_an_argument_gets_its_gradients_in_eager_order_on_traced_calls_too():
+    """Two backward() calls add into x.grad one after the other, as eager mode does."""
+    def f(x):
+        (x * 3.1).sum().backward()
+        (x * 0.7).tanh().sum().backward()
+
+    step = tg.jit(f)
+    x_jit, x_eager = (Tensor([0.82177013, -1.3812797, -2.754159], requires_grad=True)
+                      for _ in range(2))      # (values where a + (g1 + g2) != (a + g1) + g2)
+    for _ in range(4):
+        step(x_jit)
+        f(x_eager)
+        np.testing.assert_array_equal(x_jit.grad.numpy(), x_eager.grad.numpy())
+    assert step.replays == 2
+
+
 def test_whether_an_argument_requires_grad_is_part_of_the_trace():
     w = Tensor([2.0], requires_grad=True)
     step = tg.jit(lambda x: (x * w).sum().backward())

@@ -333,16 +333,16 @@ class Jit:
 
         ``fn`` gets a stand-in for each leaf argument: a new Tensor viewing the same data.  So
         the trace tells the argument apart from a tensor the function closes over even when
-        the caller passes that very tensor (``f(w)``, with ``w`` used inside).  Gradients that
-        reach the stand-ins are added into the arguments after the call.
+        the caller passes that very tensor (``f(w)``, with ``w`` used inside).  The gradients
+        that reached the stand-ins are then added into the arguments one by one, in the order
+        they came, as a replay adds them.
         """
         given = [a if a._ctx is not None else Tensor._make(a._data.view(), a._requires_grad, None)
                  for a in args]
         with recording.watch(Trace(given)) as trace:
             result = self.fn(*given)
-        for a, s in zip(args, given):
-            if s is not a and s.grad is not None:
-                engine.accumulate(a, s.grad._data)
+        for i, s in trace.arg_effects:
+            engine.accumulate(args[i], trace.keep[s])
         if inplace.last_write != trace.writes:
             trace.refuse("something was changed in place (+=, x[i] = v, x.data = ..., or an "
                          "optimizer step); do that outside the jitted function")
