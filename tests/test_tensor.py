@@ -138,6 +138,17 @@ def test_binary_operators_mix_with_numbers_and_arrays(op):
                                    rtol=1e-6)
 
 
+@pytest.mark.parametrize("name,op", [("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/")])
+def test_pytorch_names_of_the_operators_are_the_operators(name, op):
+    f = eval(f"lambda a, b: a {op} b")  # noqa: S307 - our own literal
+    t = Tensor(A, requires_grad=True)
+    for other in (Tensor(B), B, 2.0, 3):
+        got = getattr(t, name)(other)
+        want = f(t, other)
+        np.testing.assert_array_equal(got.data, want.data)
+        assert got.dtype == np.float32 and type(got.grad_fn) is type(want.grad_fn)
+
+
 def test_pow_matmul_neg_abs():
     t = Tensor(np.abs(A) + 0.5)
     np.testing.assert_allclose((t ** 2).data, (np.abs(A) + 0.5) ** 2, rtol=1e-6)
