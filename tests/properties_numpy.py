@@ -315,3 +315,53 @@ def _cross(draw):
     full = np.broadcast_shapes(sa, sb)
     xs = [draw(T(s + (3,))) for s in (sa, sb)]
     return Case(N.cross, xs, [full + (3,)] * 2)
+
+
+# ------------------- NumPy's names for the Tensor's own operations (basics.py) ---
+unary("np.negative", N.negative)
+unary("np.positive", N.positive)
+unary("np.square", N.square)
+unary("np.sqrt", N.sqrt, ts.positives())
+unary("np.exp", N.exp, ts.reals(-4, 4))
+unary("np.log", N.log, ts.positives())
+unary("np.abs", N.abs, no_kink)                            # (absolute, fabs: the same function)
+unary("np.sin", N.sin)
+unary("np.cos", N.cos)
+unary("np.tanh", N.tanh)
+unary("np.clip", lambda x: N.clip(x, -1.0, 1.5), ts.reals(-3, 3, avoid=(-1.0, 1.5)), (N.clip,))
+for _name, _fn, _elements in [("add", N.add, (None, None)), ("subtract", N.subtract, (None, None)),
+                              ("multiply", N.multiply, (None, None)),
+                              ("divide", N.divide, (None, ts.positives())),
+                              ("power", N.power, (ts.positives(), None))]:
+    spec(f"np.{_name}", _fn, broadcasting=True, examples=FEW)(
+        lambda draw, fn=_fn, elements=_elements: elementwise(draw, fn, 2, elements))
+
+
+@spec("np.matmul", N.matmul, examples=FEW)
+def _np_matmul(draw):
+    n, k, m = (draw(st.integers(1, SIDE)) for _ in range(3))
+    batch = shape(draw, max_dims=1)
+    return Case(N.matmul, [draw(T(batch + (n, k))), draw(T((k, m)))])
+
+
+@spec("np.reductions", N.sum, N.mean, N.var, N.std, N.max, N.min, examples=FEW)
+def _np_reductions(draw):
+    fn = draw(st.sampled_from([N.sum, N.mean, N.var, N.std, N.max, N.min]))
+    if fn in (N.max, N.min):
+        (x,) = untied(draw, shape(draw))
+    else:
+        x = draw(T(shape(draw, min_dims=1)))
+    axis, keepdims = axis_arg(draw, x.ndim), draw(st.booleans())
+    return Case(lambda x: fn(x, axis=axis, keepdims=keepdims), [x])
+
+
+@spec("np.shapes", N.reshape, N.transpose, N.swapaxes, N.squeeze, N.expand_dims,
+      N.concatenate, examples=FEW)
+def _np_shapes(draw):
+    x = draw(T(shape(draw, min_dims=1)))
+    axes = draw(st.permutations(range(x.ndim)))
+    cases = [lambda x: N.reshape(x, (-1,)), lambda x: N.transpose(x, axes),
+             lambda x: N.transpose(x), lambda x: N.swapaxes(x, 0, -1),
+             lambda x: N.squeeze(N.expand_dims(x, 0)),
+             lambda x: N.concatenate([x, x * 2.0], axis=-1)]
+    return Case(draw(st.sampled_from(cases)), [x])

@@ -9,6 +9,10 @@ first and second order, are checked against finite differences in
 ``tests/test_numpy_api.py``.
 
 =================  ==========================================================
+``basics``         NumPy's names for the Tensor's own operations: add,
+                   subtract, multiply, divide, power, square, sqrt, exp, log,
+                   abs, sin, cos, tanh, sum, mean, var, std, max, min,
+                   reshape, transpose, concatenate, matmul, clip, ...
 ``elementwise``    expm1, log1p, exp2, log2, log10, sinh, cosh, tan, arcsinh,
                    arccosh, arctanh, erf, floor, ceil, sign, deg2rad, rad2deg,
                    logaddexp, logaddexp2, remainder, fmax, fmin
@@ -39,7 +43,8 @@ Tensor([[84., 21.],
 from __future__ import annotations
 
 from . import einsum as _einsum_module
-from . import elementwise, linalg, reductions, shapes
+from . import basics, elementwise, linalg, reductions, shapes
+from .basics import *  # noqa: F401,F403 - np.exp(x) for x.exp(), np.add(a, b) for a + b, ...
 from .einsum import einsum
 from .elementwise import (arccosh, arcsinh, arctanh, ceil, cosh, deg2rad, erf, exp2, expm1, floor,
                           fmax, fmin, log1p, log2, log10, logaddexp, logaddexp2, rad2deg, remainder,
@@ -49,7 +54,7 @@ from .reductions import cumprod, cumsum, diff, prod, sort
 from .shapes import (array_split, atleast_1d, atleast_2d, atleast_3d, column_stack, flip, hstack,
                      moveaxis, repeat, roll, split, tile, vstack)
 
-__all__ = (elementwise.__all__ + reductions.__all__ + linalg.__all__ + _einsum_module.__all__
+__all__ = (basics.__all__ + elementwise.__all__ + reductions.__all__ + linalg.__all__ + _einsum_module.__all__
            + shapes.__all__)
 
 #: The functions that are also Tensor methods (``ndarray`` or ``torch.Tensor`` has them).
