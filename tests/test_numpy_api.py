@@ -107,6 +107,8 @@ CASES = [
     ("negative", tg.negative, np.negative, [X]), ("positive", tg.positive, np.positive, [X]),
     ("power", tg.power, np.power, [POS, Y]),
     ("power_number", lambda a: tg.power(a, 3), lambda a: np.power(a, 3), [X]),
+    ("power_numpy_int", lambda a: tg.power(a, np.int64(3)), lambda a: np.power(a, np.int64(3)),
+     [X]),                                                 # (a negative base: not exp(3 log x))
     ("mod", tg.mod, np.mod, [X, POS]), ("square", tg.square, np.square, [X]),
     ("sqrt", tg.sqrt, np.sqrt, [POS]), ("exp", tg.exp, np.exp, [X]), ("log", tg.log, np.log, [POS]),
     ("abs", tg.abs, np.abs, [X]), ("absolute", tg.absolute, np.absolute, [X]),

@@ -72,8 +72,7 @@ true_divide = divide
 
 def power(x1, x2):
     """``x1 ** x2``: a number exponent is the primitive ``Pow``, a tensor one exp(x2 log x1)."""
-    a = tensor(x1, x2 if isinstance(x2, Tensor) else None)
-    return a ** (x2 if isinstance(x2, (int, float)) else tensor(x2, a))
+    return D.pow(tensor(x1, x2 if isinstance(x2, Tensor) else None), x2)
 
 
 mod = remainder
