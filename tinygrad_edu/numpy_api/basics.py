@@ -142,32 +142,33 @@ def clip(a, a_min, a_max):
 
 
 # ------------------------------------------------------------ reductions ---
-def sum(a, axis=None, keepdims=False):
+# (After ``axis`` the arguments are keywords: NumPy's third positional one is ``dtype``.)
+def sum(a, axis=None, *, keepdims=False):
     """Sum over ``axis``."""
     return D.sum(tensor(a), axis, keepdims)
 
 
-def mean(a, axis=None, keepdims=False):
+def mean(a, axis=None, *, keepdims=False):
     """Mean over ``axis``."""
     return D.mean(tensor(a), axis, keepdims)
 
 
-def var(a, axis=None, ddof=0, keepdims=False):
-    """Variance over ``axis`` (``ddof``: delta degrees of freedom), NumPy's argument order."""
+def var(a, axis=None, *, ddof=0, keepdims=False):
+    """Variance over ``axis`` (``ddof``: delta degrees of freedom)."""
     return D.var(tensor(a), axis, keepdims, ddof)
 
 
-def std(a, axis=None, ddof=0, keepdims=False):
+def std(a, axis=None, *, ddof=0, keepdims=False):
     """Standard deviation over ``axis`` (its gradient at a zero deviation is 0)."""
     return D.std(tensor(a), axis, keepdims, ddof)
 
 
-def max(a, axis=None, keepdims=False):
+def max(a, axis=None, *, keepdims=False):
     """Maximum over ``axis`` (ties share the gradient)."""
     return D.max(tensor(a), axis, keepdims)
 
 
-def min(a, axis=None, keepdims=False):
+def min(a, axis=None, *, keepdims=False):
     """Minimum over ``axis``."""
     return D.min(tensor(a), axis, keepdims)
 
