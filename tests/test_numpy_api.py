@@ -314,6 +314,8 @@ def test_branches_send_no_nan_back():
     (lambda: tg.logaddexp(tg.Tensor.ones(3), tg.Tensor.ones(4)),
      r"logaddexp: shapes \(3,\) and \(4,\) cannot be broadcast"),
     (lambda: tg.cumsum(tg.Tensor.ones(3), axis=1), r"cumsum: axis 1 is out of range"),
+    (lambda: tg.sum(tg.Tensor.ones(3), 0, True),      # NumPy's third argument is dtype
+     r"sum\(\) takes from 1 to 2 positional arguments but 3"),
 ])
 def test_errors_name_the_op_the_shapes_and_the_fix(call, pattern):
     with pytest.raises((ValueError, TypeError, np.exceptions.AxisError), match=pattern):
