@@ -175,6 +175,28 @@ def test_a_tensor_used_inside_and_passed_as_the_argument_stays_two_inputs():
     assert step.replays == 2 and w.grad.item() == 15.0 and x.grad.item() == 2.0
 
 
+def test_an_argument_with_a_graph_outside_is_refused_when_backward_runs_inside():
+    """Replaying would run the outside ops' backward on the traced call's values."""
+    w, v = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True), Tensor([0.5, -1.0],
+                                                                          requires_grad=True)
+    head = tg.jit(lambda h: (h @ v).tanh().sum().backward())
+    with pytest.raises(tg.JitError, match=r"argument 0 \(shape \(1, 2\)\) was computed outside"):
+        head(Tensor([[1.0, 0.5]]) @ w)
+    forward_only = tg.jit(lambda h: (h @ v).tanh())   # no backward inside: replays
+    for _ in range(3):
+        forward_only(Tensor([[1.0, 0.5]]) @ w)
+    assert forward_only.replays == 1
+    fallback = tg.jit(lambda h: (h @ v).tanh().sum().backward(), fallback=True)
+    for k in range(4):                                 # eager from the first call on, and right
+        x = Tensor([[1.0 + k, 0.5]])
+        w.grad = None
+        fallback(x @ w)
+        np.testing.assert_allclose(w.grad.numpy(), x.numpy().T @ (
+            (1 - np.tanh(x.numpy() @ w.numpy() @ v.numpy()) ** 2)[:, None] * v.numpy()[None]),
+            rtol=1e-5)
+    assert "computed outside the function" in fallback.refused
+
+
 def test_outputs_are_detached_tensors_and_tuples_work():
     w = Tensor([1.0, 2.0], requires_grad=True)
     f = tg.jit(lambda x: (x * w, (x + w).sum()))

@@ -17,7 +17,9 @@ never a silently wrong replay):
 - The function takes Tensors and returns a Tensor, a tuple of Tensors or
   None.  It may call ``loss.backward()``: the gradients are accumulated into
   ``.grad`` on every replay exactly as ``backward()`` would.  Call
-  ``zero_grad()`` and ``step()`` outside it.
+  ``zero_grad()`` and ``step()`` outside it.  That backward must end
+  inside: an argument computed outside by recorded ops (``f(x @ w)``) is
+  refused once a backward runs inside -- pass it detached.
 - Python code inside runs only on the traced calls: a replay runs the
   NumPy calls, not the function, so its Python side effects (printing,
   counting calls, appending to a list) do not happen again.
@@ -102,6 +104,7 @@ class Trace(recording.Watcher):
         self.arg_effects = []  # (i, slot): the same, into the .grad of argument i
         self.arg_of = {id(a): i for i, a in reversed(list(enumerate(args)))}
         self.impure = None     # the first reason this call cannot be replayed
+        self.backwards = 0     # backward passes run inside the call
         self.args = [self._new(a._data) for a in args]
         self.writes = inplace.last_write
 
@@ -121,6 +124,7 @@ class Trace(recording.Watcher):
                     f"on them")
 
     def backward(self, kind):
+        self.backwards += 1
         if kind != "backward":
             self.refuse("it differentiates with create_graph=True or grad(); only backward() "
                         "can be replayed")
@@ -346,6 +350,13 @@ class Jit:
         if inplace.last_write != trace.writes:
             trace.refuse("something was changed in place (+=, x[i] = v, x.data = ..., or an "
                          "optimizer step); do that outside the jitted function")
+        outside = [i for i, a in enumerate(args) if a._ctx is not None and a._requires_grad]
+        if trace.backwards and outside:
+            i = outside[0]
+            trace.refuse(f"argument {i} (shape {args[i].shape}) was computed outside the function "
+                         f"by ops that record a graph, so backward() inside goes on through "
+                         f"them, which a replay cannot follow; pass it detached "
+                         f"(x.detach().requires_grad_()) or compute it inside the function")
         return trace, result, self._outputs(trace, result)
 
     def _outputs(self, trace, result):
