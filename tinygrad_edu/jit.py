@@ -30,7 +30,9 @@ never a silently wrong replay):
 - The first two calls for a shape run normally while being traced; the two
   traces must agree op for op.  From the third call on, the trace replays.
   Tensors from outside (the parameters) are read when the replay runs, so
-  optimizer updates are seen.  Gradients reach the arguments that require
+  optimizer updates (and ``set_weights``, ``w.data = ...``) are seen; a
+  parameter *replaced* by another Tensor object (``layer.kernel = t``) is
+  not, since the Python that looked it up does not run again.  Gradients reach the arguments that require
   them too, each call's own.  (While tracing, the function gets a stand-in
   viewing each leaf argument's data, so a tensor it closes over is never
   confused with the same tensor passed in.)  A new input shape, dtype,
