@@ -32,12 +32,12 @@ never a silently wrong replay):
   Tensors from outside (the parameters) are read when the replay runs, so
   optimizer updates (and ``set_weights``, ``w.data = ...``) are seen; a
   parameter *replaced* by another Tensor object (``layer.kernel = t``) is
-  not, since the Python that looked it up does not run again.  Gradients reach the arguments that require
-  them too, each call's own.  (While tracing, the function gets a stand-in
-  viewing each leaf argument's data, so a tensor it closes over is never
-  confused with the same tensor passed in.)  A new input shape, dtype,
-  ``requires_grad`` or pattern of repeated arguments (``f(x, x)`` against
-  ``f(a, b)``) gets its own traces.
+  not, since the Python that looked it up does not run again.  Gradients
+  reach the arguments that require them too, each call's own.  (While
+  tracing, the function gets a stand-in viewing each leaf argument's data,
+  so a tensor it closes over is never confused with the same tensor passed
+  in.)  A new input shape, dtype, ``requires_grad`` or pattern of repeated
+  arguments (``f(x, x)`` against ``f(a, b)``) gets its own traces.
   Python numbers used inside (``x * scale``) are part of the trace: if one
   changes between the two traced calls jit refuses, and if it changes later
   the replay keeps the traced value -- make it a Tensor to vary it.
