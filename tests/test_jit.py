@@ -168,7 +168,7 @@ def test_a_tensor_used_inside_and_passed_as_the_argument_stays_two_inputs():
 
     step = tg.jit(lambda x: (x * w).sum().backward())
     for _ in range(3):
-        step(w)                                         # d(w * w)/dw = 2w = 4: traced, traced, replayed
+        step(w)               # d(w * w)/dw = 2w = 4: traced, traced, replayed
     assert w.grad.item() == 12.0
     x = Tensor([3.0], requires_grad=True)
     step(x)                                             # a replay: w gets 3, x gets 2

@@ -1,4 +1,4 @@
-"""Early tinygrad's ``test/test_ops.py`` (December 2020), ported: its expressions run on our Tensors.
+"""Early tinygrad's ``test/test_ops.py`` (December 2020), ported: its expressions, our Tensors.
 
 Each test keeps tinygrad's shapes, value ranges (``(uniform[0, 1) + a) * b``)
 and tolerances.  tinygrad compared against PyTorch; PyTorch is not a
@@ -246,8 +246,8 @@ def test_transpose():
 
 
 def test_reshape():
-    helper_test_op([(4, 3, 6, 6)], lambda x: x.reshape(-1, 3, 6, 6), lambda x: x.reshape(-1, 3, 6, 6))
-    helper_test_op([(4, 3, 6, 6)], lambda x: x.reshape(-1, 1, 6, 6), lambda x: x.reshape(-1, 1, 6, 6))
+    for shape in [(-1, 3, 6, 6), (-1, 1, 6, 6)]:
+        helper_test_op([(4, 3, 6, 6)], lambda x: x.reshape(shape), lambda x: x.reshape(*shape))
 
 
 def test_detach():
