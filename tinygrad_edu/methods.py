@@ -58,13 +58,9 @@ class _Methods:
     def __rmul__(self, other):
         return ops.Mul.apply(self._lift(other), self)
 
-    def add(self, other):
-        """``self + other`` under PyTorch's name (``sub`` and ``div`` are in derived.py)."""
-        return ops.Add.apply(self, other if type(other) is Tensor else self._lift(other))
-
-    def mul(self, other):
-        """``self * other`` under PyTorch's name."""
-        return ops.Mul.apply(self, other if type(other) is Tensor else self._lift(other))
+    # PyTorch's names for the two operators: x.add(y) is x + y, x.mul(y) is x * y
+    # (``sub`` and ``div`` are in derived.py).
+    add, mul = __add__, __mul__
 
     def __truediv__(self, other):
         return ops.Div.apply(self, other if type(other) is Tensor else self._lift(other))
