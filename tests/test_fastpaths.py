@@ -169,3 +169,83 @@ def test_expand_helper_on_arrays_matches_broadcast_to(shape):
             assert not got.flags.writeable                  # a view, as np.broadcast_to gives
     t = ops.expand(Tensor(np.float32(2.0), requires_grad=True), (3, 2))
     assert t.grad_fn is not None and t.shape == (3, 2)       # on a Tensor: a recorded Expand
+
+
+def test_unshared_is_true_only_for_an_array_that_one_name_holds():
+    """``kernels.unshared(a)`` (may backward() keep ``a`` instead of copying it?)
+    against every other holder: a second name, a container, a view's base."""
+    a = np.zeros(3, np.float32)
+    assert kernels.unshared(a)
+    b = a
+    assert not kernels.unshared(a)
+    del b
+    held = [a]
+    assert not kernels.unshared(a)
+    del held
+    assert kernels.unshared(a)
+    assert not kernels.unshared(a[:2]) and not kernels.unshared(a.reshape(3, 1))  # views
+    a.flags.writeable = False
+    assert not kernels.unshared(a)
+    assert not kernels.unshared(np.float32(1.0)) and not kernels.unshared(Tensor([1.0]))
+
+
+def _copies(monkeypatch):
+    """Count the copies backward() makes into .grad (engine._array calls)."""
+    from tinygrad_edu import engine
+    count = [0]
+
+    def counting(*args, **kwargs):
+        count[0] += 1
+        return np.array(*args, **kwargs)
+    monkeypatch.setattr(engine, "_array", counting)
+    return count
+
+
+def test_backward_keeps_a_gradient_nobody_else_holds_and_copies_shared_ones(monkeypatch):
+    """A gradient array that only the engine holds becomes ``.grad`` itself; one that
+    two leaves, the caller's ``gradient=`` or a watcher also hold is copied, so no two
+    ``.grad`` arrays (nor a ``.grad`` and the caller's array) share memory."""
+    copies = _copies(monkeypatch)
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    (a * 2 + b * 3).sum().backward()
+    assert copies[0] == 0 and a.grad.tolist() == [2.0, 2.0] and b.grad.tolist() == [3.0, 3.0]
+    a.grad = b.grad = None
+    (a + b).sum().backward()              # Add hands the same array to both leaves
+    assert copies[0] == 1 and not np.shares_memory(a.grad.data, b.grad.data)
+    b.grad.data[0] = 7.0
+    assert a.grad.tolist() == [1.0, 1.0]
+    a.grad, seed = None, Tensor([5.0, 6.0])
+    a.backward(seed)                      # the root is the leaf: its gradient is the seed
+    assert not np.shares_memory(a.grad.data, seed.data)
+    a.grad = None
+    (a.reshape(2, 1) * 1.0).backward(Tensor([[1.0], [1.0]]))   # the gradient is a view
+    assert not np.shares_memory(a.grad.data, seed.data) and a.grad.data.base is None
+
+    class Keep(tg.recording.Watcher):
+        grads = []
+
+        def gradient(self, tensor, grad):
+            self.grads.append(grad)
+    a.grad = None
+    with tg.recording.watch(Keep()) as keep:
+        (a * 2).sum().backward()
+    assert not np.shares_memory(a.grad.data, keep.grads[0])
+
+
+def test_kept_gradients_are_bitwise_the_copied_ones(monkeypatch):
+    """The B1 network's gradients, kept or copied, are the same bits and dtypes
+    (a float64 gradient of a float32 leaf is still cast)."""
+    def grads():
+        rng = np.random.default_rng(3)
+        w = Tensor(rng.standard_normal((2, 4)).astype(np.float32), requires_grad=True)
+        c = Tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True)
+        x = Tensor(rng.standard_normal((8, 2)).astype(np.float32))
+        (((x @ w + c).relu() * Tensor(np.float64(0.5))).sigmoid().sum()).backward()
+        return [w.grad.data, c.grad.data]
+    kept = grads()
+    monkeypatch.setattr(kernels, "unshared", lambda a: False)
+    copied = grads()
+    for k, c in zip(kept, copied):
+        assert k.dtype == c.dtype == np.float32
+        np.testing.assert_array_equal(_bits(k), _bits(c))

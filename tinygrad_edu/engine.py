@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import anomaly, inplace, recording
+from . import anomaly, inplace, kernels, recording
 
 __all__ = ["toposort", "backpropagate", "rule_on_arrays", "rule_on_tensors", "backward", "grad"]
 
@@ -176,23 +176,30 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
         w.backward("create_graph" if create_graph else "backward")
     seed = _seed(tensor, gradient, "backward")
     results, on_tensors = _run([tensor], [seed], None, retain_graph or create_graph, create_graph)
-    for t, g in results.items():
+    arrays = not (create_graph or on_tensors)       # the rules ran on arrays
+    for t in list(results):
+        g = results.pop(t)          # (taken out, so that only g holds an array nobody else has)
         if recording.watchers:
             for w in recording.watchers:
                 w.gradient(t, g)
-        accumulate(t, g if create_graph or not on_tensors else g._data, create_graph)
+        if arrays:
+            owned = kernels.unshared(g)     # (asked first: an argument list holds g too)
+            accumulate(t, g, owned=owned)
+        else:
+            accumulate(t, g if create_graph else g._data, create_graph)
 
 
 _array = np.array   # (read once: NumPy's module attributes are not cached at call sites)
 
 
-def accumulate(t, g, create_graph=False):
+def accumulate(t, g, create_graph=False, owned=False):
     """``t.grad += g`` without aliasing arrays that someone else may own.
 
-    ``g`` is an array (a Tensor with ``create_graph``).  A float32 tensor
-    gets a float32 ``.grad``, even from float64 math.  Adding to a gradient
-    older than the tensor's last in-place update (a forgotten ``zero_grad()``)
-    warns: see ``inplace.grad_is_stale``.
+    ``g`` is an array (a Tensor with ``create_graph``); ``owned`` says that
+    nobody else holds it, so that a first gradient can be ``g`` itself rather
+    than a copy.  A float32 tensor gets a float32 ``.grad``, even from float64
+    math.  Adding to a gradient older than the tensor's last in-place update
+    (a forgotten ``zero_grad()``) warns: see ``inplace.grad_is_stale``.
     """
     dtype = t._data.dtype
     if t.grad is not None and inplace.grad_is_stale(t):
@@ -201,7 +208,8 @@ def accumulate(t, g, create_graph=False):
         total = g if t.grad is None else t.grad + g
         t.grad = total if total._data.dtype == dtype else total.astype(dtype)
     elif t.grad is None:
-        t.grad = t._make(_array(g, dtype=dtype, copy=True), False, None)
+        t.grad = t._make(g if owned and g.dtype == dtype else _array(g, dtype=dtype, copy=True),
+                         False, None)
     else:
         t.grad = t._make(np.asarray(t.grad._data + g, dtype=dtype), False, None)
     inplace.stamp_grad(t)

@@ -8,9 +8,11 @@ their math.  The measurements behind each trick are in ``benchmarks/README.md``.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-__all__ = ["sum", "sum_rows", "where", "where_zero", "broadcast_to"]
+__all__ = ["sum", "sum_rows", "where", "where_zero", "broadcast_to", "unshared"]
 
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 # The integer dtype of each float size, made once (parsing "i4" costs more than the view).
@@ -95,3 +97,36 @@ def broadcast_to(x, shape):
         out.fill(x)
         return out
     return np.broadcast_to(x, shape)
+
+
+def unshared(a):
+    """Is ``a`` a writeable NumPy array owning its memory, held by nothing but the
+    caller's one name for it?  (Then ``a`` may be kept instead of ``a.copy()``.)
+
+    Reason: ``backward()`` can then make the gradient it computed a leaf's
+    ``.grad`` itself instead of a copy of it, as PyTorch's AccumulateGrad does
+    with a gradient that has no other use; the copies (and their allocations)
+    were ~3% of a B1 step.  Every other holder -- a second leaf given the same
+    array by Add's rule, the caller's ``gradient=``, a watcher, a cache --
+    is one more reference, and then the answer is False, as it is for a view.
+    """
+    return (type(a) is _ndarray and a.base is None and a.flags.writeable
+            and _refcount(a) <= _ONE_NAME)
+
+
+_ndarray = np.ndarray
+_refcount = getattr(sys, "getrefcount", lambda a: 1 << 30)   # (none, as on PyPy: always shared)
+
+
+def _refs_seen_by_a_callee(a):
+    return _refcount(a)     # shaped as ``unshared``: one parameter, counted in place
+
+
+def _one_name():
+    """What ``unshared`` counts for an array that one local name holds (this
+    interpreter's own references included: the argument's, the count's own)."""
+    a = _empty(0)
+    return _refs_seen_by_a_callee(a)
+
+
+_ONE_NAME = _one_name()
