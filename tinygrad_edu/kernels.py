@@ -109,6 +109,16 @@ def unshared(a):
     were ~3% of a B1 step.  Every other holder -- a second leaf given the same
     array by Add's rule, the caller's ``gradient=``, a watcher, a cache --
     is one more reference, and then the answer is False, as it is for a view.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = np.zeros(3)
+    >>> unshared(g), unshared(g[:2])
+    (True, False)
+    >>> also = g
+    >>> unshared(g)
+    False
     """
     return (type(a) is _ndarray and a.base is None and a.flags.writeable
             and _refcount(a) <= _ONE_NAME)
