@@ -249,3 +249,13 @@ def test_kept_gradients_are_bitwise_the_copied_ones(monkeypatch):
     for k, c in zip(kept, copied):
         assert k.dtype == c.dtype == np.float32
         np.testing.assert_array_equal(_bits(k), _bits(c))
+
+
+def test_without_reference_counts_nothing_is_unshared(monkeypatch):
+    """An interpreter with no ``sys.getrefcount`` (PyPy) gets copies, never sharing."""
+    import runpy
+    import sys
+    monkeypatch.delattr(sys, "getrefcount")
+    fresh = runpy.run_path(kernels.__file__)        # the module as such an interpreter loads it
+    a = np.zeros(3)
+    assert fresh["_ONE_NAME"] == 0 and not fresh["unshared"](a)

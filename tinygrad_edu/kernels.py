@@ -105,8 +105,9 @@ def unshared(a):
 
     Reason: ``backward()`` can then make the gradient it computed a leaf's
     ``.grad`` itself instead of a copy of it, as PyTorch's AccumulateGrad does
-    with a gradient that has no other use; the copies (and their allocations)
-    were ~3% of a B1 step.  Every other holder -- a second leaf given the same
+    with a gradient that has no other use; the copies and their allocations
+    cost a few percent of a B1 step (benchmarks/README.md, ninth pass).  Every
+    other holder -- a second leaf given the same
     array by Add's rule, the caller's ``gradient=``, a watcher, a cache --
     is one more reference, and then the answer is False, as it is for a view.
 
@@ -125,7 +126,7 @@ def unshared(a):
 
 
 _ndarray = np.ndarray
-_refcount = getattr(sys, "getrefcount", lambda a: 1 << 30)   # (none, as on PyPy: always shared)
+_refcount = getattr(sys, "getrefcount", lambda a: 1 << 30)
 
 
 def _refs_seen_by_a_callee(a):
@@ -134,7 +135,10 @@ def _refs_seen_by_a_callee(a):
 
 def _one_name():
     """What ``unshared`` counts for an array that one local name holds (this
-    interpreter's own references included: the argument's, the count's own)."""
+    interpreter's own references included: the argument's, the count's own);
+    0 where there is no count to read (PyPy), so that nothing is unshared."""
+    if not hasattr(sys, "getrefcount"):
+        return 0
     a = _empty(0)
     return _refs_seen_by_a_callee(a)
 
