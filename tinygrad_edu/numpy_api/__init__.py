@@ -54,8 +54,8 @@ from .reductions import cumprod, cumsum, diff, prod, sort
 from .shapes import (array_split, atleast_1d, atleast_2d, atleast_3d, column_stack, flip, hstack,
                      moveaxis, repeat, roll, split, tile, vstack)
 
-__all__ = (basics.__all__ + elementwise.__all__ + reductions.__all__ + linalg.__all__ + _einsum_module.__all__
-           + shapes.__all__)
+__all__ = (basics.__all__ + elementwise.__all__ + reductions.__all__ + linalg.__all__
+           + _einsum_module.__all__ + shapes.__all__)
 
 #: The functions that are also Tensor methods (``ndarray`` or ``torch.Tensor`` has them).
 METHODS = ("expm1", "log1p", "exp2", "log2", "log10", "sinh", "cosh", "tan", "arcsinh", "arccosh",
