@@ -204,7 +204,9 @@ def _copies(monkeypatch):
 def test_backward_keeps_a_gradient_nobody_else_holds_and_copies_shared_ones(monkeypatch):
     """A gradient array that only the engine holds becomes ``.grad`` itself; one that
     two leaves, the caller's ``gradient=`` or a watcher also hold is copied, so no two
-    ``.grad`` arrays (nor a ``.grad`` and the caller's array) share memory."""
+    ``.grad`` arrays (nor a ``.grad`` and the caller's array) share memory.  (That no
+    ``.grad`` shares memory, graph kind by graph kind, is
+    tests/test_engine.py::test_every_grad_owns_its_memory; this counts the copies.)"""
     copies = _copies(monkeypatch)
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = Tensor([3.0, 4.0], requires_grad=True)
