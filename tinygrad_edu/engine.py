@@ -176,13 +176,12 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False):
         w.backward("create_graph" if create_graph else "backward")
     seed = _seed(tensor, gradient, "backward")
     results, on_tensors = _run([tensor], [seed], None, retain_graph or create_graph, create_graph)
-    arrays = not (create_graph or on_tensors)       # the rules ran on arrays
     for t in list(results):
         g = results.pop(t)          # (taken out, so that only g holds an array nobody else has)
         if recording.watchers:
             for w in recording.watchers:
                 w.gradient(t, g)
-        if arrays:
+        if not on_tensors:          # the rules ran on arrays (create_graph runs them on Tensors)
             owned = kernels.unshared(g)     # (asked first: an argument list holds g too)
             accumulate(t, g, owned=owned)
         else:

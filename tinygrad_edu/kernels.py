@@ -107,9 +107,9 @@ def unshared(a):
     ``.grad`` itself instead of a copy of it, as PyTorch's AccumulateGrad does
     with a gradient that has no other use; the copies and their allocations
     cost a few percent of a B1 step (benchmarks/README.md, ninth pass).  Every
-    other holder -- a second leaf given the same
-    array by Add's rule, the caller's ``gradient=``, a watcher, a cache --
-    is one more reference, and then the answer is False, as it is for a view.
+    other holder -- a second leaf given the same array by Add's rule, the
+    caller's ``gradient=``, a watcher, a cache -- is one more reference, and
+    then the answer is False, as it is for a view.
 
     Examples
     --------
