@@ -17,6 +17,7 @@ from benchmarks import __main__ as bench_main
 from benchmarks import floor
 from benchmarks import handwritten as hw
 from benchmarks import ours
+from benchmarks import shapes
 from benchmarks._util import circles, glorot_params, max_rel_diff, table
 from benchmarks.suite import ARTICLE, _chain_consts
 
@@ -141,6 +142,42 @@ def test_chain_matches_handwritten_exactly():
     np.testing.assert_array_equal(y, ry)
     np.testing.assert_array_equal(g, rg)
     assert np.abs(g).max() > 1e-3  # the check is not about zeros
+
+
+@pytest.mark.parametrize("one_node", [True, False])
+def test_both_recordings_of_the_chain_match_handwritten_exactly(one_node):
+    """benchmarks/shapes.py compares two ways of recording; each must compute the chain."""
+    x0 = np.linspace(-0.3, 0.3, 16, dtype=np.float32)
+    consts = _chain_consts(300)
+    for mine, theirs in zip(shapes.chain_forward_backward(x0, consts, 300, one_node),
+                            hw.chain_forward_backward(x0, consts, 300)):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_the_recordings_keep_the_op_where_they_say():
+    x = shapes._make(np.ones(3, np.float32), True, None)
+    y, loss = shapes.chain(x, [2.0, 0.5], 2, one_node=True)        # (x * 2 + 0.5).sum()
+    assert loss._ctx is shapes._sum and loss.inputs == (y,) and y.inputs[0].inputs[0] is x
+    y, loss = shapes.chain(x, [2.0, 0.5], 2, one_node=False)
+    record = loss._ctx
+    assert type(record) is shapes.Record and record.rule is shapes._sum
+    assert record.inputs == (y,) and y._ctx.inputs[0]._ctx.inputs[0] is x
+    shapes.backward(x, loss, one_node=False)
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0, 2.0])
+    with pytest.raises(RuntimeError, match="freed"):               # the freed flag is kept
+        shapes.backward(x, loss, one_node=False)
+    bias = shapes._make(np.zeros(3, np.float32), True, None)      # a broadcast input's gradient
+    np.testing.assert_array_equal(shapes._shaped(np.ones((4, 3), np.float32), bias), [4, 4, 4])
+
+
+def test_the_shapes_table_has_every_column(capsys):
+    assert shapes.main(["1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = ["floor", "one node per op", "a node and a record per op", "tinygrad_edu",
+             "hand-written NumPy"]
+    assert len(lines) == 1 + len(names)
+    for name, line in zip(names, lines[1:]):
+        assert name in line and re.search(r"\d\.\d\dx", line)
 
 
 def test_training_step_stays_float32():
