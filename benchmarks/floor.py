@@ -251,9 +251,8 @@ class MLP:
         return [p.numpy() for p in self.params]
 
 
-def chain_forward_backward(x0, consts, n_ops):
-    """The B4 chain on floor nodes; returns (y, dy/dx summed) as arrays."""
-    x = Node(np.array(x0), True)
+def chain(x, consts, n_ops):
+    """The B4 chain on floor nodes: ``* c`` / ``+ c`` alternating, ``tanh`` every 10th op."""
     y, dtype = x, x.data.dtype
     for i in range(n_ops):
         if i % 10 == 9:
@@ -262,5 +261,12 @@ def chain_forward_backward(x0, consts, n_ops):
             y = mul(y, const(consts[i], dtype))
         else:
             y = add(y, const(consts[i], dtype))
+    return y
+
+
+def chain_forward_backward(x0, consts, n_ops):
+    """The B4 chain on floor nodes; returns (y, dy/dx summed) as arrays."""
+    x = Node(np.array(x0), True)
+    y = chain(x, consts, n_ops)
     backward(total(y))
     return y.data, x.grad
