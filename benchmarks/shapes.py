@@ -3,8 +3,9 @@
 tinygrad_edu records an op on two objects: the output Tensor, and a
 ``Function`` (``out._ctx``) holding the op's inputs, its clock reading, its
 scope and its freed flag.  ``floor.py`` records it on one node and checks
-nothing.  So the distance between them mixes two things: the engine's
-features, and the second object.  This module separates them on B4's chain.
+nothing.  So the distance between them mixes three things: the engine's
+features, the second object, and the layers of calls between an operator
+and NumPy.  This module separates them on B4's chain.
 
 It holds one tiny engine with tinygrad_edu's features on the hot path -- the
 ``try`` that names a failing op, the float-dtype and grad-mode tests, the
@@ -18,8 +19,14 @@ written twice, differing only in where the record is kept:
 - with ``one_node=False``: on a second object per op, as tinygrad_edu does.
 
 The rules are tinygrad_edu's on arrays, each gradient tested against its
-input's shape and summed back when the input was broadcast.  Nothing imports this module but the benchmarks;
-``tests/test_benchmarks.py`` checks that both recordings give the
+input's shape and summed back when the input was broadcast.  Then the same
+two engines again with the layers tinygrad_edu puts between an operator and
+NumPy (:class:`Layered`, :class:`Op`, :func:`rule_on_arrays`): operator
+methods and ``_lift``, each op a class whose ``apply`` calls ``forward`` as
+a Python method, a rule runner, and rules reading ``saved`` and summing back
+with ``sum_to``.  With a record apart, that one reproduces tinygrad_edu's
+time.  Nothing imports this module but the benchmarks;
+``tests/test_benchmarks.py`` checks that its four engines give the
 hand-written chain's numbers bit for bit.  Run it as
 
     python -m benchmarks.shapes [ROUNDS]
@@ -35,6 +42,8 @@ import sys
 import time
 
 import numpy as np
+
+from tinygrad_edu.ops import sum_to
 
 from .floor import _sum_to
 
@@ -54,8 +63,8 @@ class Record:
     __slots__ = ("inputs", "serial", "scope", "freed", "rule")
 
 
-def _make(data, requires_grad, ctx):
-    t = _new(Value)
+def _make(data, requires_grad, ctx, kind=Value):
+    t = _new(kind)
     t._data, t.grad, t._requires_grad, t._ctx = data, None, requires_grad, ctx
     t.name, t._version, t._retain_grad = None, 0, False
     return t
@@ -175,6 +184,160 @@ def backpropagate(root, seed, one_node):
     return results
 
 
+# ------------------------------------------- the same two engines, with our layers ----
+# tinygrad_edu's layers between an operator and NumPy, as ops.py and engine.py have
+# them: ``y * c`` goes through an operator method, ``_lift``, the op's ``apply``
+# and ``forward`` as a Python method; the backward through a rule runner, and
+# rules that read their inputs with ``saved`` and sum back with ``sum_to``.
+class Layered(Value):
+    """A Value with the Tensor's operators; the op is recorded on the node itself."""
+    __slots__ = ()
+    one_node = True
+
+    def __mul__(self, other):
+        return Mul.apply(self, other if isinstance(other, Value) else self._lift(other))
+
+    def __add__(self, other):
+        return Add.apply(self, other if isinstance(other, Value) else self._lift(other))
+
+    def tanh(self):
+        return Tanh.apply(self)
+
+    def _lift(self, number):
+        dtype = self._data.dtype
+        if (type(number) is float or type(number) is int) and (dtype is _F32 or dtype.kind == "f"):
+            t = _make(_asarray(number, dtype=dtype), False, None, type(self))
+            if watchers:
+                raise AssertionError
+            return t
+        raise TypeError(f"not a number: {number!r}")
+
+    @property
+    def shape(self):
+        return self._data.shape
+
+
+class LayeredApart(Layered):
+    """The same, with each op recorded on an instance of its class (a Function)."""
+    __slots__ = ()
+    one_node = False
+
+
+class Op:
+    """A primitive as ops.py writes one: a class, ``apply``, ``forward`` and ``backward``."""
+    __slots__ = ("inputs", "serial", "scope", "freed")
+
+    @classmethod
+    def apply(cls, *inputs):
+        kind = type(inputs[0])
+        fn = None if kind.one_node else cls()       # (on one node, forward's self is None)
+        try:
+            data = (cls.forward(fn, inputs[0]._data, inputs[1]._data) if len(inputs) == 2
+                    else cls.forward(fn, inputs[0]._data))
+        except (ValueError, IndexError, TypeError) as e:
+            raise RuntimeError(f"{cls.__name__.lower()}: {e}") from None
+        if type(data) is not _ndarray:
+            data = _asarray(data)
+        dtype, out = data.dtype, None
+        if grad_enabled and (dtype is _F32 or dtype.kind == "f"):
+            for t in inputs:
+                if t._requires_grad:
+                    if fn is None:
+                        out = rec = _make(data, True, cls, kind)
+                    else:
+                        out, rec = _make(data, True, fn, kind), fn
+                    rec.inputs, rec.serial = inputs, next(clock)
+                    rec.scope, rec.freed = scope_names, False
+                    break
+        if out is None:
+            out = _make(data, False, None, kind)
+        if watchers:
+            raise AssertionError
+        return out
+
+
+def saved(rec, grad):
+    """The inputs' values, in the kind the rule computes with (``Function.saved``)."""
+    inputs = rec.inputs
+    if isinstance(grad, Value):
+        return inputs
+    return (inputs[0]._data, inputs[1]._data) if len(inputs) == 2 else (inputs[0]._data,)
+
+
+class Mul(Op):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad, out):
+        x, y = self.inputs
+        a, b = saved(self, grad)
+        return (sum_to(grad * b, a.shape) if x._requires_grad else None,
+                sum_to(grad * a, b.shape) if y._requires_grad else None)
+
+
+class Add(Op):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        return (sum_to(grad, a.shape) if a._requires_grad else None,
+                sum_to(grad, b.shape) if b._requires_grad else None)
+
+
+class Tanh(Op):
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, grad, out):
+        return grad * (1 - out * out)
+
+
+class Sum(Op):
+    __slots__ = ()
+
+    def forward(self, x):
+        return _total(x)
+
+    def backward(self, grad, out):
+        return _sum(self, grad, out)
+
+
+def rule_on_arrays(ctx, grad, t):
+    """The engine's rule runner: the checks, then the op's rule on arrays."""
+    rec = t if t.one_node else ctx
+    if rec.freed or rec.serial < last_write:
+        raise RuntimeError("freed, or changed in place")
+    grads = ctx.backward(rec, grad, t._data) if t.one_node else ctx.backward(grad, t._data)
+    return grads if type(grads) is tuple else (grads,)
+
+
+def layered_backpropagate(root, seed):
+    """``backpropagate`` as engine.py writes it, the rule run by :func:`rule_on_arrays`."""
+    one_node = root.one_node
+    grads, results = {root: seed}, {}
+    for t in reversed(toposort(root, one_node)):
+        g = grads.pop(t, None)
+        if g is None:
+            continue
+        ctx = t._ctx
+        if ctx is None or t._retain_grad:
+            results[t] = g
+        if ctx is None:
+            continue
+        for x, gx in zip((t if one_node else ctx).inputs, rule_on_arrays(ctx, g, t)):
+            if gx is not None and x._requires_grad:
+                grads[x] = grads[x] + gx if x in grads else gx
+        (t if one_node else ctx).freed = True
+    return results
+
+
 # ------------------------------------------------------- the benchmarked work ----
 def chain(x, consts, n_ops, one_node):
     """The B4 chain on ``x`` and its sum, recorded one way or the other."""
@@ -193,6 +356,12 @@ def backward(x, loss, one_node):
     """``loss.backward()`` for the one leaf ``x``: its gradient, copied into ``x.grad``."""
     g = backpropagate(loss, np.ones((), dtype=loss._data.dtype), one_node)[x]
     x.grad = _make(np.array(g, dtype=x._data.dtype, copy=True), False, None)
+
+
+def layered_backward(x, loss):
+    """:func:`backward` through :func:`layered_backpropagate`."""
+    g = layered_backpropagate(loss, np.ones((), dtype=loss._data.dtype))[x]
+    x.grad = _make(np.array(g, dtype=x._data.dtype, copy=True), False, None, type(x))
 
 
 def chain_forward_backward(x0, consts, n_ops, one_node):
@@ -221,9 +390,17 @@ def _phases(x0, consts, n):
             x = _make(np.array(x0), True, None)
             return x, chain(x, consts, n, one_node)[1]
         return forward, lambda s: backward(*s, one_node)
+
+    def layered(kind):             # ours.chain is written with operators only
+        def forward():
+            x = _make(np.array(x0), True, None, kind)
+            return x, Sum.apply(ours.chain(x, consts, n))
+        return forward, lambda s: layered_backward(*s)
     return {"floor (one node, no checks)": (floor_forward, lambda s: floor.backward(s[1])),
             "features, one node per op": mine(True),
             "features, a node and a record per op": mine(False),
+            "features and our layers, one node": layered(Layered),
+            "features and our layers, node + record": layered(LayeredApart),
             "tinygrad_edu": (ours_forward, lambda s: s[1].backward())}
 
 

@@ -154,6 +154,20 @@ def test_both_recordings_of_the_chain_match_handwritten_exactly(one_node):
         np.testing.assert_array_equal(mine, theirs)
 
 
+@pytest.mark.parametrize("kind", [shapes.Layered, shapes.LayeredApart])
+def test_the_recordings_with_our_layers_match_handwritten_exactly(kind):
+    x0 = np.linspace(-0.3, 0.3, 16, dtype=np.float32)
+    consts = _chain_consts(300)
+    x = shapes._make(x0.copy(), True, None, kind)
+    y = ours.chain(x, consts, 300)
+    shapes.layered_backward(x, shapes.Sum.apply(y))
+    ry, rg = hw.chain_forward_backward(x0, consts, 300)
+    np.testing.assert_array_equal(y._data, ry)
+    np.testing.assert_array_equal(x.grad._data, rg)
+    op = y._ctx                                   # (op 299 is a tanh): its class, or an instance
+    assert (op is shapes.Tanh) if kind.one_node else (type(op) is shapes.Tanh)
+
+
 def test_the_recordings_keep_the_op_where_they_say():
     x = shapes._make(np.ones(3, np.float32), True, None)
     y, loss = shapes.chain(x, [2.0, 0.5], 2, one_node=True)        # (x * 2 + 0.5).sum()
@@ -173,7 +187,8 @@ def test_the_recordings_keep_the_op_where_they_say():
 def test_the_shapes_table_has_every_column(capsys):
     assert shapes.main(["1"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    names = ["floor", "one node per op", "a node and a record per op", "tinygrad_edu",
+    names = ["floor", "one node per op", "a node and a record per op",
+             "our layers, one node", "our layers, node + record", "tinygrad_edu",
              "hand-written NumPy"]
     assert len(lines) == 1 + len(names)
     for name, line in zip(names, lines[1:]):
