@@ -43,7 +43,8 @@ import time
 
 import numpy as np
 
-from tinygrad_edu.ops import sum_to
+from tinygrad_edu import ops
+from tinygrad_edu.function import Function
 
 from .floor import _sum_to
 
@@ -216,6 +217,8 @@ class Layered(Value):
     def shape(self):
         return self._data.shape
 
+    saved = Function.saved
+
 
 class LayeredApart(Layered):
     """The same, with each op recorded on an instance of its class (a Function)."""
@@ -224,8 +227,14 @@ class LayeredApart(Layered):
 
 
 class Op:
-    """A primitive as ops.py writes one: a class, ``apply``, ``forward`` and ``backward``."""
+    """A primitive as ops.py writes one: a class, ``apply``, ``forward`` and ``backward``.
+
+    Mul, Add and Tanh below take their ``forward`` and ``backward`` from ops.py
+    itself (the rules call ``self.saved``, hence Function's here and on
+    :class:`Layered`, whose nodes are the rules' ``self`` on one node).
+    """
     __slots__ = ("inputs", "serial", "scope", "freed")
+    saved = Function.saved
 
     @classmethod
     def apply(cls, *inputs):
@@ -256,47 +265,19 @@ class Op:
         return out
 
 
-def saved(rec, grad):
-    """The inputs' values, in the kind the rule computes with (``Function.saved``)."""
-    inputs = rec.inputs
-    if isinstance(grad, Value):
-        return inputs
-    return (inputs[0]._data, inputs[1]._data) if len(inputs) == 2 else (inputs[0]._data,)
-
-
 class Mul(Op):
     __slots__ = ()
-
-    def forward(self, a, b):
-        return a * b
-
-    def backward(self, grad, out):
-        x, y = self.inputs
-        a, b = saved(self, grad)
-        return (sum_to(grad * b, a.shape) if x._requires_grad else None,
-                sum_to(grad * a, b.shape) if y._requires_grad else None)
+    forward, backward = ops.Mul.forward, ops.Mul.backward
 
 
 class Add(Op):
     __slots__ = ()
-
-    def forward(self, a, b):
-        return a + b
-
-    def backward(self, grad, out):
-        a, b = self.inputs
-        return (sum_to(grad, a.shape) if a._requires_grad else None,
-                sum_to(grad, b.shape) if b._requires_grad else None)
+    forward, backward = ops.Add.forward, ops.Add.backward
 
 
 class Tanh(Op):
     __slots__ = ()
-
-    def forward(self, x):
-        return np.tanh(x)
-
-    def backward(self, grad, out):
-        return grad * (1 - out * out)
+    forward, backward = ops.Tanh.forward, ops.Tanh.backward
 
 
 class Sum(Op):
