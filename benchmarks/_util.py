@@ -8,6 +8,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import sysconfig
 import time
 import tracemalloc
 from dataclasses import asdict, dataclass, field
@@ -137,6 +138,13 @@ def one_blas_thread():
 
 
 def environment():
+    """Where the run was made: versions, machine, commit, BLAS and the interpreter's build.
+
+    The build matters here: our side is mostly interpreter work and NumPy's
+    side mostly C, so an interpreter built with profile-guided optimization
+    (most distributions' and python.org's) gives lower ratios than one
+    built without it (pyenv's default).  Compare runs of one interpreter.
+    """
     commit = None
     try:
         here = os.path.dirname(os.path.abspath(__file__))
@@ -144,7 +152,8 @@ def environment():
                                 text=True, timeout=5, cwd=here).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
-    return {"python": sys.version.split()[0], "numpy": np.__version__,
+    return {"python": sys.version.split()[0], "python_executable": sys.executable,
+            "python_build": sysconfig.get_config_var("CONFIG_ARGS"), "numpy": np.__version__,
             "platform": platform.platform(), "cpus": os.cpu_count(), "git_commit": commit,
             "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "blas": blas_info()}
 

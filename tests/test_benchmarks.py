@@ -5,8 +5,8 @@ reference and write its JSON; the reference itself is checked against finite
 differences; and a training step must stay float32 from end to end.
 """
 import json
-
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -14,6 +14,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, autograd
 from benchmarks import __main__ as bench_main
+from benchmarks import best
 from benchmarks import floor
 from benchmarks import handwritten as hw
 from benchmarks import ours
@@ -42,6 +43,7 @@ def test_quick_mode_runs_checks_and_saves_json(tmp_path, capsys):
     assert results["B3"]["extra"]["peak_bytes_ours"] > 0
     assert results["B4"]["extra"]["memory_linear_spread"] < 1.5
     assert data["environment"]["numpy"] == np.__version__
+    assert data["environment"]["python_executable"] == sys.executable   # which interpreter's build
     printed = capsys.readouterr().out
     assert "B1" in printed and "ratio" in printed and str(out) in printed
 
@@ -193,6 +195,24 @@ def test_the_shapes_table_has_every_column(capsys):
     assert len(lines) == 1 + len(names)
     for name, line in zip(names, lines[1:]):
         assert name in line and re.search(r"\d\.\d\dx", line)
+
+
+def test_the_best_blocks_train_the_three_engines_alike(capsys):
+    """benchmarks/best.py times steps that move all three engines' weights the same way."""
+    steps, weights = best.step_functions(32)
+    start = [w.copy() for w in weights["hand-written NumPy"]()]
+    times = best.best_blocks(steps, rounds=2, block=3)
+    assert set(times) == {"tinygrad_edu", "floor", "hand-written NumPy"}
+    assert all(0 < t < 1 for t in times.values())
+    ref = weights["hand-written NumPy"]()                              # after 6 steps each
+    assert max_rel_diff(ref, start) > 1e-3
+    for name in ("tinygrad_edu", "floor"):
+        assert max_rel_diff(weights[name](), ref) <= 1e-4, name
+    assert best.main(["1", "b2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("B2 step, best of 1 blocks") and sys.executable in lines[0]
+    assert [line.split()[0] for line in lines[1:]] == ["tinygrad_edu", "floor", "hand-written"]
+    assert best.main(["1", "B7"]) == 2
 
 
 def test_training_step_stays_float32():
