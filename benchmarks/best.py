@@ -16,10 +16,10 @@ from __future__ import annotations
 import sys
 import time
 
-from . import floor, ours
 from . import handwritten as hw
-from ._util import circles, glorot_params, one_blas_thread
-from .suite import ARTICLE
+from . import ours
+from ._util import circles, one_blas_thread
+from .suite import ARTICLE, _floor_model, _mlp_models
 
 BATCH = {"B1": 32, "B2": 1000}
 BLOCK = 50          # steps per timed block
@@ -29,14 +29,10 @@ def step_functions(batch):
     """name -> one training step on a fixed batch, for the three engines, from the same weights;
     and name -> the weights it has reached (NumPy arrays)."""
     from tinygrad_edu import Tensor
-    X, Y = circles(batch, seed=1)
-    model = ours.MLP(glorot_params(ARTICLE))
-    opt = ours.make_adam(model.params)
+    X, Y = circles(batch, seed=1)          # the batch and weights of suite.bench_mlp
+    model, opt, ref, ref_opt = _mlp_models(ARTICLE)
+    fm, fX, fY = _floor_model(ARTICLE, X, Y)
     Xt, Yt = Tensor(X), Tensor(Y)
-    fm = floor.MLP(glorot_params(ARTICLE), ours.make_adam)
-    fX, fY = floor.Node(X), floor.Node(Y)
-    ref = hw.MLP(glorot_params(ARTICLE))
-    ref_opt = hw.Adam(ref.params)
     steps = {"tinygrad_edu": lambda: ours.train_step(model, opt, Xt, Yt),
              "floor": lambda: fm.step(fX, fY),
              "hand-written NumPy": lambda: hw.train_step(ref, ref_opt, X, Y)}

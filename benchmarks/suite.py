@@ -26,6 +26,11 @@ def _mlp_models(sizes, seed=0):
     return model, ours.make_adam(model.params), ref, hw.Adam(ref.params)
 
 
+def _floor_model(sizes, X, Y):
+    """The floor engine's MLP from the same initial weights, and the batch as its nodes."""
+    return floor.MLP(glorot_params(sizes), ours.make_adam), floor.Node(X), floor.Node(Y)
+
+
 def _check_mlp(sizes, X, Y, torch):
     """Train fresh copies a few steps from the same init; do they agree?"""
     from tinygrad_edu import Tensor
@@ -39,8 +44,7 @@ def _check_mlp(sizes, X, Y, torch):
     moved = max_rel_diff(ref.params, init)
     dtypes = sorted({str(p.dtype) for p in model.params} |
                     {str(p.grad.dtype) for p in model.params})
-    fm = floor.MLP(glorot_params(sizes), ours.make_adam)
-    fX, fY = floor.Node(X), floor.Node(Y)
+    fm, fX, fY = _floor_model(sizes, X, Y)
     for _ in range(CHECK_STEPS):
         fm.step(fX, fY)
     fdiff = max_rel_diff(fm.numpy_params(), ref.params)
@@ -76,8 +80,7 @@ def bench_mlp(name, title, sizes, batch, calls, rounds, target, torch, memory=Fa
     Xt, Yt = Tensor(X), Tensor(Y)
     fns = {"ours": lambda: ours.train_step(model, opt, Xt, Yt),
            "numpy": lambda: hw.train_step(ref, ref_opt, X, Y)}
-    fm = floor.MLP(glorot_params(sizes), ours.make_adam)
-    fX, fY = floor.Node(X), floor.Node(Y)
+    fm, fX, fY = _floor_model(sizes, X, Y)
     fns["floor"] = lambda: fm.step(fX, fY)
     jm = ours.MLP(glorot_params(sizes))
     jstep = ours.jit_train_step(jm, ours.make_adam(jm.params))
