@@ -215,8 +215,8 @@ class MLP:
     def __init__(self, params, make_adam):
         from tinygrad_edu import Tensor
         self.params = [Tensor(p, requires_grad=True) for p in params]
+        self.opt = make_adam(self.params)       # (first: it may move the arrays, see optim._pack)
         self.nodes = [Node(p.data, True) for p in self.params]
-        self.opt = make_adam(self.params)
 
     def forward(self, X):
         a, n_layers = X, len(self.nodes) // 2

@@ -189,6 +189,49 @@ def test_unshared_is_true_only_for_an_array_that_one_name_holds():
     assert not kernels.unshared(np.float32(1.0)) and not kernels.unshared(Tensor([1.0]))
 
 
+def test_movable_is_true_only_for_arrays_that_nothing_but_their_tensors_hold():
+    """``kernels.movable(tensors)`` (may an optimizer swap their arrays for views of one
+    flat array?) against every other holder: a name, a view, a list, another optimizer's
+    flat array, and views of a base that some other array still views."""
+    w = Tensor(np.zeros((2, 3), np.float32), requires_grad=True)
+    assert kernels.movable([w]) and kernels.movable([])
+    seen = w.numpy()
+    assert not kernels.movable([w])
+    del seen
+    part = w.numpy()[:, 0]                        # a view of it: its base is w's array
+    assert not kernels.movable([w])
+    del part
+    held = [w.data]
+    assert not kernels.movable([w])
+    del held
+    assert kernels.movable([w])
+    buf = np.zeros(5, np.float32)
+    a, b = Tensor(np.zeros(2, np.float32)), Tensor(np.zeros(3, np.float32))
+    a._data, b._data = buf[:2], buf[2:]
+    assert not kernels.movable([a, b])            # the flat array is still held (buf)
+    del buf
+    assert kernels.movable([a, b]) and kernels.movable([b, a])   # the views alone hold it
+    assert not kernels.movable([a])               # b's view would go on seeing the old one
+    inner = b.numpy()[1:]
+    assert not kernels.movable([a, b])
+    del inner
+    assert kernels.movable([a, Tensor([1.0]), b])
+    b.data.flags.writeable = False
+    assert not kernels.movable([a, b])
+    t = Tensor(np.zeros((3, 4), np.float32))
+    t._data = np.ascontiguousarray(t._data).T     # not C-contiguous: refused
+    assert not kernels.movable([t])
+
+
+def test_without_reference_counts_nothing_is_movable(monkeypatch):
+    """An interpreter with no ``sys.getrefcount`` (PyPy) keeps every array where it is."""
+    import runpy
+    import sys
+    monkeypatch.delattr(sys, "getrefcount")
+    fresh = runpy.run_path(kernels.__file__)
+    assert fresh["_ARRAY_ALONE"] == 0 and not fresh["movable"]([Tensor([1.0])])
+
+
 def _copies(monkeypatch):
     """Count the copies backward() makes into .grad (engine._array calls)."""
     from tinygrad_edu import engine

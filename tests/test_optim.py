@@ -205,8 +205,7 @@ def test_construction_styles_and_errors():
 
 
 class _Halving(optim.SGD):
-    """A rule that reads p (p *= 0.5): the fused path must not run it on zeros."""
-    additive_update = False
+    """A rule that reads p (p *= 0.5), not only adds to it."""
 
     def _update(self, p, g, state):
         p *= 0.5
@@ -219,24 +218,30 @@ class _Halving(optim.SGD):
                                   lambda: optim.SGD(lr=0.1, momentum=0.9, weight_decay=0.01),
                                   lambda: _Halving(lr=0.1)])
 def test_fused_update_of_small_models_is_bitwise_the_per_parameter_update(make):
-    """Small models are updated on concatenated arrays; the result must not change."""
+    """Small models are updated on flat arrays -- the parameters themselves when they could
+    move there, a copy of them when someone holds their arrays -- bit for bit as one by one."""
     rng = np.random.default_rng(0)
     shapes = [(2, 4), (4,), (4, 6), (6,), (6, 1), (1,)]
     init = [rng.standard_normal(s).astype(np.float32) for s in shapes]
-    fused, single = [param(w) for w in init], [param(w) for w in init]
-    opt_f, opt_s = make().add_params(fused), make()
+    fused, held, single = ([param(w) for w in init] for _ in range(3))
+    holders = [p.numpy() for p in held]           # someone keeps the arrays: they stay put
+    opt_f, opt_h, opt_s = make().add_params(fused), make().add_params(held), make()
     opt_s.FUSE_MAX = 0
     opt_s.add_params(single)
-    assert opt_f._flat is not None and opt_s._flat is None
+    assert opt_f._flat is not None and opt_h._flat is not None and opt_s._flat is None
+    assert all(p.data.base is opt_f._flat_params for p in fused)
+    assert opt_h._flat_params is None and all(p.data is a for p, a in zip(held, holders))
     for _ in range(4):
-        for a, b in zip(fused, single):
+        for a, b, c in zip(fused, held, single):
             g = rng.standard_normal(a.shape).astype(np.float32)
-            set_grad(a, g)
-            set_grad(b, g)
-        opt_f.step()
-        opt_s.step()
-    for a, b in zip(fused, single):
-        assert np.array_equal(a.numpy(), b.numpy()) and a._version == b._version == 4
+            for p in (a, b, c):
+                set_grad(p, g)
+        for opt in (opt_f, opt_h, opt_s):
+            opt.step()
+    for a, b, c, h in zip(fused, held, single, holders):
+        assert np.array_equal(a.numpy(), c.numpy()) and np.array_equal(b.numpy(), c.numpy())
+        assert a._version == b._version == c._version == 4
+        assert b.data is h                       # updated in place, where the holder sees it
     sf, ss = opt_f.state_dict(), opt_s.state_dict()
     assert sf.keys() == ss.keys() and all(np.array_equal(sf[k], ss[k]) for k in sf)
     opt_s.load_state_dict(sf)                     # state views stay views after a load
@@ -244,6 +249,58 @@ def test_fused_update_of_small_models_is_bitwise_the_per_parameter_update(make):
         slot = opt_f.slots[0]
         opt_f.load_state_dict({k: v * 0 for k, v in sf.items()})
         assert not opt_f._flat[slot].any() and opt_f.state[1][slot].base is opt_f._flat[slot]
+
+
+def test_moved_parameters_keep_their_values_and_share_memory_as_before():
+    """Moving a small model's parameters into one flat array changes no value and no
+    version; p.numpy() taken afterwards is p's memory, and sees every later step."""
+    w, b = param([[1.0, 2.0], [3.0, 4.0]]), param([0.5, -0.5])
+    opt = optim.SGD([w, b], lr=0.5)
+    assert w.data.base is opt._flat_params and b.data.base is opt._flat_params
+    assert w.tolist() == [[1.0, 2.0], [3.0, 4.0]] and b.tolist() == [0.5, -0.5]
+    assert w._version == b._version == 0 and w.data.flags.c_contiguous
+    seen = w.numpy()
+    set_grad(w, np.ones((2, 2)))
+    set_grad(b, np.ones(2))
+    opt.step()
+    assert seen.tolist() == [[0.5, 1.5], [2.5, 3.5]] == w.tolist() and b.tolist() == [0.0, -1.0]
+
+
+def test_a_parameter_rebound_after_the_move_is_still_updated():
+    """``p.data = array`` after the move takes p out of the flat array: the step then
+    updates a copy and writes it back, into the new array."""
+    w, b = param([1.0, 2.0]), param([3.0])
+    opt = optim.SGD([w, b], lr=0.5)
+    new = np.array([10.0, 20.0], np.float32)
+    w.data = new
+    set_grad(w, [1.0, 1.0])
+    set_grad(b, [2.0])
+    opt.step()
+    assert w.data is new and new.tolist() == [9.5, 19.5] and b.tolist() == [2.0]
+    assert b.data.base is opt._flat_params
+
+
+def test_a_second_optimizer_moves_parameters_only_once_the_first_is_gone():
+    """A live optimizer's flat array keeps its parameters (the second one updates copies);
+    once it is gone, a new optimizer moves them into its own, and both update correctly."""
+    import gc
+    w, b = param([1.0, 2.0]), param([3.0])
+    first = optim.SGD([w, b], lr=1.0)
+    second = optim.SGD([w, b], lr=1.0)
+    assert second._flat_params is None and w.data.base is first._flat_params
+    for opt in (first, second):
+        set_grad(w, [1.0, 1.0])
+        set_grad(b, [1.0])
+        opt.step()
+    assert w.tolist() == [-1.0, 0.0] and b.tolist() == [1.0]
+    del first, second
+    gc.collect()
+    third = optim.SGD([w, b], lr=1.0)
+    assert w.data.base is third._flat_params and b.data.base is third._flat_params
+    set_grad(w, [1.0, 1.0])
+    set_grad(b, [1.0])
+    third.step()
+    assert w.tolist() == [-2.0, -1.0] and b.tolist() == [0.0]
 
 
 def test_step_without_parameters_is_an_error_not_a_silent_no_op():
@@ -259,22 +316,6 @@ def test_compile_binds_the_parameters_of_a_built_model():
     binary_cross_entropy(model(tg.Tensor([[1.0, 2.0]])), [[1.0]]).backward()
     model.optimizer.step()                           # a hand-written loop, no fit()
     assert not np.array_equal(model.get_weights()[0], before)
-
-
-def test_a_rule_that_reads_p_must_not_claim_an_additive_update():
-    """Why ``additive_update`` exists: run on zeros, ``p *= 0.5`` would be lost."""
-    class Wrong(_Halving):
-        additive_update = True
-
-    results = []
-    for cls in (Wrong, _Halving):
-        w = param([2.0, 4.0])
-        opt = cls([w], lr=0.1)
-        set_grad(w, np.array([1.0, 1.0], np.float32))
-        opt.step()
-        results.append(w.numpy().copy())
-    np.testing.assert_allclose(results[1], [0.9, 1.9])   # 0.5 p - lr g
-    assert not np.allclose(results[0], results[1])       # the zero-delta path drops p *= 0.5
 
 
 def test_adam_step_size_stays_a_python_float_when_lr_is_a_numpy_number():

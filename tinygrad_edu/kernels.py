@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["sum", "sum_rows", "where", "where_zero", "broadcast_to", "unshared"]
+__all__ = ["sum", "sum_rows", "where", "where_zero", "broadcast_to", "unshared", "movable"]
 
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 # The integer dtype of each float size, made once (parsing "i4" costs more than the view).
@@ -144,3 +144,76 @@ def _one_name():
 
 
 _ONE_NAME = _one_name()
+
+
+def movable(tensors):
+    """Could each tensor's array be swapped for an equal one without anyone seeing it?
+
+    True when each is a writeable, C-contiguous NumPy array that nothing but
+    its tensor holds, and it owns its memory or is one of the views that
+    alone hold their base (an earlier pack of these arrays whose optimizer is
+    gone).  Anyone else holding an array -- a name, a view of it, a list, a
+    second live optimizer, an op that kept it -- makes the answer False.
+
+    Reason: an optimizer can then keep a small model's parameters as views of
+    one flat array (``Optimizer._pack``) and update them all with one NumPy
+    call per operation of its rule, instead of one per parameter, or on a
+    concatenated copy that is copied back (benchmarks/README.md, thirteenth
+    pass).  A holder that went on seeing the old array would see it stop
+    changing: that is what the counts here rule out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tinygrad_edu as tg
+    >>> w = tg.Tensor(np.zeros(3), requires_grad=True)
+    >>> movable([w])
+    True
+    >>> seen = w.numpy()
+    >>> movable([w])
+    False
+    """
+    if not _ARRAY_ALONE:
+        return False                # no reference counts to read (PyPy): never move
+    views_of = {}                   # id(base) -> how many of the arrays are views of it
+    for t in tensors:
+        a = t._data
+        if (type(a) is not _ndarray or not a.flags.writeable or not a.flags.c_contiguous
+                or _array_refs(t) - 1 != _ARRAY_ALONE):      # (- 1: the name ``a`` here)
+            return False
+        if a.base is not None:
+            if type(a.base) is not _ndarray or a.base.base is not None:
+                return False
+            views_of[id(a.base)] = views_of.get(id(a.base), 0) + 1
+    for t in tensors:               # (no name may hold a base while its count is read)
+        if t._data.base is not None and (
+                _base_refs(t) != views_of[id(t._data.base)] - 1 + _ONE_VIEW):
+            return False            # (- 1 + _ONE_VIEW: as the count reads one view alone)
+    return True
+
+
+def _array_refs(t):
+    return _refcount(t._data)       # t's own reference, and the count's argument
+
+
+def _base_refs(t):
+    return _refcount(t._data.base)  # the views' references, and the count's argument
+
+
+class _Holder:
+    __slots__ = ("_data",)
+
+
+def _calibrate():
+    """What the counts read for an array that only its holder holds, and for a base that
+    one view alone holds (0, 0 where there are no counts: PyPy)."""
+    if not hasattr(sys, "getrefcount"):
+        return 0, 0
+    h = _Holder()
+    h._data = _empty(2)
+    alone = _array_refs(h)
+    h._data = _empty(2)[:1]
+    return alone, _base_refs(h)
+
+
+_ARRAY_ALONE, _ONE_VIEW = _calibrate()

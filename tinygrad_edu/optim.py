@@ -20,6 +20,13 @@ trained here behaves like the article's Keras model:
 ``weight_decay`` is decoupled, as in Keras: ``p -= lr * weight_decay * p``
 before the update.
 
+A small model (at most ``Optimizer.FUSE_MAX`` numbers in all, like the
+article's) is updated in one pass over flat arrays, with the same bits as one
+parameter at a time.  For that the optimizer lays the parameters out end to
+end in one array, ``p.data`` becoming a view of it with the same values --
+unless something else holds a parameter's array, which then stays where it
+is (and is updated in place all the same).
+
 Two ways to build one: Keras-style without parameters, ``Adam(0.01)`` or
 ``Adam(lr=0.01)``, then ``model.compile(optimizer=...)`` binds the model's
 parameters; or PyTorch-style ``Adam(model.parameters(), lr=0.01)`` for a hand
@@ -42,7 +49,7 @@ import numbers
 
 import numpy as np
 
-from . import inplace
+from . import inplace, kernels
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "Adamax", "get", "OPTIMIZERS"]
@@ -77,7 +84,7 @@ class Optimizer:
         self.iterations = 0
         self.params = []
         self.state = []
-        self._flat = None
+        self._flat = self._flat_params = self._param_views = None
         if params is not None:
             self.add_params(params)
 
@@ -114,37 +121,32 @@ class Optimizer:
     FUSE_MAX = 1 << 16
 
     def _pack(self):
-        """Lay the state of small models out in one flat array per slot.
+        """Lay the parameters and the state of small models out in one flat array each.
 
-        A step then runs a dozen NumPy operations on the concatenated
-        parameters instead of a dozen per parameter: for the article's 10
-        small arrays, per-call overhead is most of the cost.  Each parameter's
-        state stays reachable as a view (``self.state[i][slot]``).  The result
-        is bit for bit the same (the arithmetic is elementwise).
+        A step then runs a dozen NumPy operations on the flat arrays instead of
+        a dozen per parameter: for the article's 10 small arrays, per-call
+        overhead is most of the cost.  Each parameter's state stays reachable as
+        a view (``self.state[i][slot]``), and so does each parameter's data:
+        ``p.data`` becomes a view of ``self._flat_params``, with the same
+        values, when nobody else holds the arrays it replaces
+        (``kernels.movable``; otherwise the step updates a concatenated copy
+        and copies it back).  The result is bit for bit the same (the
+        arithmetic is elementwise).
         """
-        self._flat = None
+        self._flat = self._flat_params = self._param_views = None   # (our own views let go)
         params = self.params
         total = sum(p.size for p in params)
         if not params or total > self.FUSE_MAX or len({p.dtype for p in params}) != 1:
             return
-        flat = {}
+        self._flat = {}
         for s in self.slots:
-            buf = np.empty(total, dtype=params[0].dtype)
-            off = 0
-            for p, st in zip(params, self.state):
-                view = buf[off:off + p.size].reshape(p.shape)
-                view[...] = st[s]
+            self._flat[s], views = _flat_views([st[s] for st in self.state])
+            for st, view in zip(self.state, views):
                 st[s] = view
-                off += p.size
-            flat[s] = buf
-        self._flat = flat
-        # The step's change of every parameter, flat, and a view of it shaped
-        # like each parameter (see _step_fused).
-        self._delta = np.empty(total, dtype=params[0].dtype)
-        self._delta_views, off = [], 0
-        for p in params:
-            self._delta_views.append(self._delta[off:off + p.size].reshape(p.shape))
-            off += p.size
+        if kernels.movable(params):
+            self._flat_params, self._param_views = _flat_views([p._data for p in params])
+            for p, view in zip(params, self._param_views):
+                p._data = view                  # the same values: no version change
 
     def zero_grad(self):
         """Forget the gradients (``p.grad = None``) of every parameter."""
@@ -175,7 +177,7 @@ class Optimizer:
             inplace.note_write(p)
 
     def _step_fused(self, params, lr, wd):
-        """The update of all parameters at once, on concatenated arrays (small models)."""
+        """The update of all parameters at once, on flat arrays (small models)."""
         grads = []
         dtype = params[0]._data.dtype
         for p in params:
@@ -183,29 +185,20 @@ class Optimizer:
             if g is None or g._data.dtype != dtype or p._data.dtype != dtype:
                 return False                  # e.g. a parameter without grad: one by one
             grads.append(g._data.reshape(-1))
-        g = np.concatenate(grads)
-        if wd or not self.additive_update:  # the rule reads p: update a copy of them all
-            data = np.concatenate([p._data.reshape(-1) for p in params])
+        views = self._param_views
+        in_place = views is not None and all(p._data is v for p, v in zip(params, views))
+        data = (self._flat_params if in_place    # the parameters themselves, as one array
+                else np.concatenate([p._data.reshape(-1) for p in params]))
+        if wd:
             data -= (lr * wd) * data
-            self._update(data, g, self._flat)
-            off = 0
-            for p in params:
+        self._update(data, np.concatenate(grads), self._flat)
+        off = 0
+        for p in params:
+            if not in_place:                  # a copy: put the new values back
                 arr = p._data
-                n = arr.size
-                arr[...] = data[off:off + n].reshape(arr.shape)
-                off += n
-                p._version += 1
-        else:
-            # The rule only adds to or subtracts from ``p`` (p -= step), so it
-            # can run on zeros: the result is the change, added to each
-            # parameter in place -- bit for bit p - step, with no copying of the
-            # parameters into one array and back.
-            delta = self._delta
-            delta.fill(0)
-            self._update(delta, g, self._flat)
-            for p, d in zip(params, self._delta_views):
-                p._data += d
-                p._version += 1
+                arr[...] = data[off:off + arr.size].reshape(arr.shape)
+                off += arr.size
+            p._version += 1
         inplace.note_writes(params)  # after version changes, always (see inplace.check)
         return True
 
@@ -215,12 +208,6 @@ class Optimizer:
     def _update(self, p, g, state):  # pragma: no cover - interface
         """Change the array ``p`` in place by one step, from the gradient ``g``."""
         raise NotImplementedError
-
-    #: Does ``_update`` only add to or subtract from ``p`` (``p -= step``), never
-    #: read it?  Then the fused path runs it on zeros and adds the result to each
-    #: parameter (see ``_step_fused``).  True for the optimizers below; a subclass
-    #: whose rule reads ``p`` must leave it False.
-    additive_update = False
 
     # ------------------------------------------------------------ state dict --
     def state_dict(self):
@@ -286,6 +273,19 @@ class Optimizer:
         return f"{type(self).__name__}({cfg}, params={len(self.params)}, iterations={self.iterations})"
 
 
+
+def _flat_views(arrays):
+    """One flat array holding ``arrays`` end to end, and a view of it shaped like each."""
+    flat = np.empty(sum(a.size for a in arrays), dtype=arrays[0].dtype)
+    views, off = [], 0
+    for a in arrays:
+        view = flat[off:off + a.size].reshape(a.shape)
+        view[...] = a
+        views.append(view)
+        off += a.size
+    return flat, views
+
+
 def _check_beta(opt, name, value):
     value = float(value)
     if not 0.0 <= value < 1.0:
@@ -307,7 +307,6 @@ class SGD(Optimizer):
     """
 
     default_lr = 0.01
-    additive_update = True
 
     def __init__(self, params=None, lr=None, momentum=0.0, nesterov=False, weight_decay=0.0,
                  learning_rate=None):
@@ -340,7 +339,6 @@ class RMSprop(Optimizer):
     """RMSprop as in Keras: divide by a running root-mean-square of the gradient."""
 
     slots = ("velocity",)
-    additive_update = True
 
     def __init__(self, params=None, lr=None, rho=0.9, momentum=0.0, epsilon=1e-7,
                  weight_decay=0.0, learning_rate=None):
@@ -389,7 +387,6 @@ class Adam(Optimizer):
     """
 
     slots = ("m", "v")
-    additive_update = True
 
     def __init__(self, params=None, lr=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=0.0, learning_rate=None):
