@@ -152,3 +152,27 @@ def test_validation_and_prediction_do_not_count():
     diag = Diagnostics()
     model.fit(X, y, epochs=1, verbose=0, validation_data=(-X, y), callbacks=[diag])
     assert diag.history["dense_1"]["dead_units"] == [[1]]    # -X would make unit 1 active
+
+
+def test_the_dead_layer_check_watches_a_layer_only_until_it_is_seen_alive():
+    """fit's check costs nothing for the rest of an epoch once every layer was seen alive:
+    each hook takes itself off, and the next epoch puts it back; a dead layer stays watched."""
+    from tinygrad_edu.training.units import DeadLayerCheck
+    model = Sequential([Dense(3, activation="relu", input_dim=2, bias_initializer="ones"),
+                        Dense(2, activation="relu", bias_initializer="ones"),
+                        Dense(1, activation="sigmoid")])
+    x = tg.Tensor(np.ones((4, 2), np.float32))
+    check = DeadLayerCheck(model)
+    watched = lambda: [bool(m._forward_hooks) for m in model.layers]    # noqa: E731
+    assert watched() == [True, True, False]          # the ReLU layers only
+    model(x)
+    assert watched() == [False, False, False] and check.dead_layers() == []
+    model[1].bias.data[...] = -10.0                  # the second layer dies
+    model[1].kernel.data[...] = 0.0
+    check.start_epoch()
+    assert watched() == [True, True, False]
+    model(x)
+    model(x)
+    assert watched() == [False, True, False] and check.dead_layers() == [("dense_2", 2)]
+    check.remove()
+    assert watched() == [False, False, False]

@@ -149,7 +149,8 @@ class DeadLayerCheck:
     """``fit``'s check: is some ReLU layer dead on every training sample of the epoch?
 
     Cheap: a layer's hook looks at its output only until a unit is active in
-    the epoch (usually on the first batch), then just returns.
+    the epoch (usually on the first batch), then takes itself off the layer
+    until the next epoch, so that the rest of the epoch runs without it.
 
     Examples
     --------
@@ -172,22 +173,28 @@ class DeadLayerCheck:
         self.layers = watched_layers(model, ("relu",))
         self.alive = {}                           # layer -> a unit was active this epoch
         self.units = {}                           # layer -> its number of units
-        self._handles = [m.register_forward_hook(self._hook(name)) for name, m, _ in self.layers]
+        self._handles = {}                        # layer -> its hook's handle, while watched
+        self.start_epoch()
 
     def _hook(self, name):
-        alive, units = self.alive, self.units
+        alive, units, handles = self.alive, self.units, self._handles
 
         def hook(module, inputs, out):
-            if alive.get(name) or not module.training or out.ndim == 0:
+            if not module.training or out.ndim == 0:
                 return
             alive[name] = bool(out._data.max() > 0)
             units[name] = out.shape[-1]
+            if alive[name]:                       # alive this epoch: nothing more to see
+                handles.pop(name).remove()
         return hook
 
     def start_epoch(self):
-        """Forget the last epoch: no layer has been seen yet."""
+        """Forget the last epoch: no layer has been seen yet, and every layer is watched."""
         self.alive.clear()
         self.units.clear()
+        for name, m, _ in self.layers:
+            if name not in self._handles:
+                self._handles[name] = m.register_forward_hook(self._hook(name))
 
     def dead_layers(self):
         """``[(layer, units)]`` for the layers that ran and had no active unit."""
@@ -196,9 +203,9 @@ class DeadLayerCheck:
 
     def remove(self):
         """Take the hooks off the layers."""
-        for h in self._handles:
+        for h in self._handles.values():
             h.remove()
-        self._handles = []
+        self._handles.clear()
 
 
 def dead_layer_message(epoch, epochs, dead):
