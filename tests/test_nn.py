@@ -339,3 +339,37 @@ def test_get_and_set_weights():
     model = Sequential([Dense(3), Dense(1)])
     model.build((None, 5))
     assert model[0].kernel.shape == (5, 3) and model[1].kernel.shape == (3, 1)
+
+
+def test_running_means_measure_sample_means_once_for_many_batches_and_others_per_batch():
+    """The built-in metrics (means over samples) are measured on the gathered batches at
+    once, which gives the batch-size-weighted mean of their per-batch values; any other
+    metric (here a maximum, which is not a mean) is still measured batch by batch."""
+    from tinygrad_edu.nn.fit import RunningMeans
+    from tinygrad_edu.training.metrics import binary_accuracy, mean_squared_error
+    rng = np.random.default_rng(0)
+    batches = [(rng.uniform(size=(n, 1)).astype(np.float32),
+                (rng.uniform(size=(n, 1)) > 0.5).astype(np.float32)) for n in (32, 32, 7, 32)]
+    calls = []
+
+    def counted(p, y):
+        calls.append(len(y))
+        return binary_accuracy(p, y)
+
+    metrics = [("acc", binary_accuracy), ("mse", mean_squared_error),
+               ("max", lambda p, y: float(p.max())), ("acc_by_batch", counted)]
+    means = RunningMeans(metrics)
+    means.GATHER_ROWS = 70                    # gathered rows are measured at 71, then at logs()
+    for p, y in batches[:3]:
+        means.add(0.0, p, y)
+    assert means.rows == 0 and means.batches == []     # 71 rows gathered: measured
+    means.add(0.0, *batches[3])
+    assert means.rows == 32
+    logs = means.logs()
+    n = sum(len(y) for _, y in batches)
+    weighted = {key: sum(fn(p, y) * len(y) for p, y in batches) / n for key, fn in metrics[:3]}
+    assert logs["acc"] == pytest.approx(weighted["acc"], rel=1e-12)
+    assert logs["mse"] == pytest.approx(weighted["mse"], rel=1e-6)
+    assert logs["max"] == pytest.approx(weighted["max"], rel=1e-12)       # per batch, weighted
+    assert logs["acc_by_batch"] == pytest.approx(weighted["acc"], rel=1e-12)
+    assert calls == [32, 32, 7, 32] and means.batches == [] and means.rows == 0

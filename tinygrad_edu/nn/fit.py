@@ -32,9 +32,12 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from ..jit import jit
 from ..tensor import Tensor
 from ..training import CallbackList, History, ProgressBar, TerminateOnNaN
+from ..training.metrics import SAMPLE_MEANS
 from ..training.units import DeadLayerCheck, DeadUnitWarning, dead_layer_message
 
 __all__ = ["FitLoop", "RunningMeans"]
@@ -44,6 +47,11 @@ class RunningMeans:
     """Means of the loss and the metrics over the batches seen so far, weighted by batch size.
 
     ``metrics`` is a list of ``(history key, fn)`` with ``fn(y_pred, y_true) -> float``.
+    A metric that is a mean over samples (the built-in ones:
+    ``training.metrics.SAMPLE_MEANS``) is measured on the batches gathered
+    since the last :meth:`logs`, all at once -- the same mean, one NumPy pass
+    instead of one per batch (up to ``GATHER_ROWS`` samples are kept for it).
+    Any other metric is measured on each batch as it comes.
 
     Examples
     --------
@@ -55,21 +63,42 @@ class RunningMeans:
     {'loss': 0.375, 'accuracy': 0.75}
     """
 
+    GATHER_ROWS = 1 << 14
+
     def __init__(self, metrics):
         self.metrics = metrics
         self.loss_sum, self.seen = 0.0, 0
         self.sums = [0.0] * len(metrics)
+        self.each_batch = [(i, fn) for i, (_, fn) in enumerate(metrics) if fn not in SAMPLE_MEANS]
+        self.gathered = [(i, fn) for i, (_, fn) in enumerate(metrics) if fn in SAMPLE_MEANS]
+        self.batches, self.rows = [], 0       # (y_pred, y_true) not yet measured
 
     def add(self, loss, y_pred, y_true):
         """Count one batch: its mean ``loss``, predictions ``y_pred`` and labels ``y_true``."""
         n = len(y_true)
         self.loss_sum += loss * n
         self.seen += n
-        for i, (_, fn) in enumerate(self.metrics):
+        for i, fn in self.each_batch:
             self.sums[i] += fn(y_pred, y_true) * n
+        if self.gathered:
+            self.batches.append((y_pred, y_true))
+            self.rows += n
+            if self.rows >= self.GATHER_ROWS:
+                self._measure_gathered()
+
+    def _measure_gathered(self):
+        """Run the sample-mean metrics once on the batches gathered since the last time."""
+        if not self.batches:
+            return
+        y_pred = np.concatenate([p for p, _ in self.batches])
+        y_true = np.concatenate([np.asarray(y) for _, y in self.batches])
+        for i, fn in self.gathered:
+            self.sums[i] += fn(y_pred, y_true) * self.rows
+        self.batches, self.rows = [], 0
 
     def logs(self):
         """``{'loss': mean loss, metric key: mean value, ...}`` over the samples counted."""
+        self._measure_gathered()
         logs = {"loss": self.loss_sum / self.seen}
         for (key, _), total in zip(self.metrics, self.sums):
             logs[key] = total / self.seen

@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = ["binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "mean_squared_error", "mean_absolute_error", "METRICS", "METRIC_NAMES",
-           "check_metric", "get_metric"]
+           "check_metric", "get_metric", "SAMPLE_MEANS"]
 
 
 # arrays: metrics are measured, not differentiated, so they stay off the graph.
@@ -64,6 +64,10 @@ METRICS = {
     "mean_squared_error": mean_squared_error,
     "mean_absolute_error": mean_absolute_error,
 }
+#: The metrics that are means over samples: one call on several batches at once gives
+#: the mean of their batch values weighted by batch size, so ``fit`` may measure them once
+#: for many batches (``nn.fit.RunningMeans``).
+SAMPLE_MEANS = frozenset(METRICS.values())
 _METRIC_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
 _ACCURACY = ("accuracy", "acc")
 METRIC_NAMES = sorted(set(METRICS) | set(_METRIC_ALIASES) | set(_ACCURACY))
