@@ -327,3 +327,29 @@ def test_adam_step_size_stays_a_python_float_when_lr_is_a_numpy_number():
     opt.step()
     assert type(opt._alpha) is float and p.dtype == np.float32
     np.testing.assert_allclose(p.numpy(), 1 - 0.01, rtol=1e-6)
+
+
+@pytest.mark.parametrize("clone", ["deepcopy", "pickle"])
+def test_a_copied_model_and_optimizer_train_exactly_like_the_original(clone):
+    """The flat arrays are a layout: a copy (whose views would be views no more) lays its
+    parameters and state out afresh, so it trains bit for bit like the original."""
+    import copy
+    import pickle
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 2)).astype(np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    tg.manual_seed(0)
+    model = tg.Sequential([tg.Dense(3, input_dim=2, activation="relu"),
+                           tg.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer=optim.Adam(lr=0.05))
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, seed=1)
+    twin = copy.deepcopy(model) if clone == "deepcopy" else pickle.loads(pickle.dumps(model))
+    for m in (model, twin):
+        opt = m.optimizer
+        assert opt.params[0] is m.parameters()[0]
+        assert all(st["m"].base is opt._flat["m"] for st in opt.state)
+        m.fit(x, y, epochs=2, batch_size=8, verbose=0, seed=2)
+    for a, b in zip(model.parameters(), twin.parameters()):
+        assert np.array_equal(a.numpy(), b.numpy())
+    sa, sb = model.optimizer.state_dict(), twin.optimizer.state_dict()
+    assert all(np.array_equal(sa[k], sb[k]) for k in sa) and sa["iterations"] == 8

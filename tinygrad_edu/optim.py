@@ -148,6 +148,21 @@ class Optimizer:
             for p, view in zip(params, self._param_views):
                 p._data = view                  # the same values: no version change
 
+    def __getstate__(self):
+        """For copy and pickle: the flat arrays are a layout of the state, not more state.
+
+        A copy of a view is no longer a view, so a copied optimizer would
+        update flat arrays that its parameters and state no longer see; the
+        copy lays them out afresh instead (``__setstate__``).
+        """
+        state = self.__dict__.copy()
+        state["_flat"] = state["_flat_params"] = state["_param_views"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._pack()
+
     def zero_grad(self):
         """Forget the gradients (``p.grad = None``) of every parameter."""
         for p in self.params:
