@@ -215,6 +215,16 @@ def test_the_best_blocks_train_the_three_engines_alike(capsys):
     assert best.main(["1", "B7"]) == 2
 
 
+def test_the_best_fits_train_both_alike():
+    """benchmarks/best.py's B5: Sequential.fit and the hand-written loop, from the same weights
+    on the same minibatches, end at the same parameters."""
+    fits = best.best_fits(1, epochs=1)
+    assert set(fits) == {"tinygrad_edu", "hand-written NumPy"}
+    (ours_s, ours_p), (np_s, np_p) = fits["tinygrad_edu"], fits["hand-written NumPy"]
+    assert 0 < ours_s < 60 and 0 < np_s < 60
+    assert max_rel_diff(ours_p, np_p) <= 1e-5
+
+
 def test_training_step_stays_float32():
     """No float64 hides anywhere in a float32 step: every graph node, grad, param and loss."""
     params = glorot_params(ARTICLE, seed=7)
