@@ -11,11 +11,17 @@ twelfth pass in the README)::
     python -m benchmarks.best              # B1, best of 60 blocks of 50 steps
     python -m benchmarks.best 100 B2       # B2, best of 100 blocks
     python -m benchmarks.best 20 B5        # B5: the best of 20 fits of 5 epochs, ours and by hand
+
+B5 also times the Sequential trained by a plain loop and the same weights
+through bare Tensor ops, so the parts of B5's ratio can be read off: the
+engine's (as in B1), the model classes' and ``fit``'s own.
 """
 from __future__ import annotations
 
 import sys
 import time
+
+import numpy as np
 
 from . import handwritten as hw
 from . import ours
@@ -59,18 +65,59 @@ def best_blocks(fns, rounds, block=BLOCK):
 
 def best_fits(rounds, epochs=FIT_EPOCHS):
     """B5 by the best of ``rounds``: name -> (the best CPU time of an ``epochs``-epoch fit of
-    the article's model, its final parameters); ``Sequential.fit`` and the hand-written
-    loop take turns, from the same weights and on the same minibatches."""
+    the article's model, its final parameters).  Four loops take turns, from the same weights
+    and on the same minibatches: ``Sequential.fit``; the Sequential trained by a plain loop
+    (``model(x)``, loss, backward, step: what ``fit`` adds is the difference); the same
+    weights through bare Tensor ops, as B1 writes them (what ``Sequential`` and its ``Dense``
+    layers add is the difference); and the hand-written NumPy."""
     from . import article_fit
     data = article_fit._data()
-    best = {"tinygrad_edu": (float("inf"), None), "hand-written NumPy": (float("inf"), None)}
+    best = dict.fromkeys(["tinygrad_edu", "Sequential, by hand", "Tensor ops, by hand",
+                          "hand-written NumPy"], (float("inf"), None))
+
+    def keep(name, cpu, params):
+        best[name] = min(best[name], (cpu, params), key=lambda r: r[0])
+
     for _ in range(rounds):
         (cpu, _), _, init, params = article_fit._fit_ours(data, epochs)
-        best["tinygrad_edu"] = min(best["tinygrad_edu"], (cpu, params), key=lambda r: r[0])
+        keep("tinygrad_edu", cpu, params)
+        for name, (cpu, params) in _loops_by_hand(data, epochs).items():
+            keep(name, cpu, params)
         (cpu, _), _, params = article_fit._fit_by_hand(data, epochs, init)
-        best["hand-written NumPy"] = min(best["hand-written NumPy"], (cpu, params),
-                                         key=lambda r: r[0])
+        keep("hand-written NumPy", cpu, params)
     return best
+
+
+def _loops_by_hand(data, epochs):
+    """The article's model trained without ``fit``, on fit's minibatches, as a Sequential
+    and as bare Tensor ops: name -> (CPU seconds, final parameters)."""
+    from tinygrad_edu import Tensor
+    from . import article_fit
+    X, _, Y, _ = data
+    model = article_fit._model()
+    seq_opt = model.optimizer
+    seq_opt.add_params(model.parameters())
+    mlp = ours.MLP([p.numpy() for p in model.parameters()])
+    mlp_opt = ours.make_adam(mlp.params)
+
+    def sequential(x, y):
+        seq_opt.zero_grad()
+        model.loss(model(x), y).backward()
+        seq_opt.step()
+
+    def tensor_ops(x, y):
+        ours.train_step(mlp, mlp_opt, x, y)
+
+    out = {}
+    for name, step, params in (("Sequential, by hand", sequential, model.parameters),
+                               ("Tensor ops, by hand", tensor_ops, lambda: mlp.params)):
+        rng = np.random.default_rng(article_fit.SHUFFLE_SEED)    # fit's shuffling
+        t0 = time.process_time()
+        for _ in range(epochs):
+            for idx in hw.minibatches(len(X), 32, rng):
+                step(Tensor._make(X[idx], False, None), Tensor._make(Y[idx], False, None))
+        out[name] = (time.process_time() - t0, [p.numpy().copy() for p in params()])
+    return out
 
 
 def _print(title, best, unit):
