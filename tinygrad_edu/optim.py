@@ -288,7 +288,6 @@ class Optimizer:
         return f"{type(self).__name__}({cfg}, params={len(self.params)}, iterations={self.iterations})"
 
 
-
 def _flat_views(arrays):
     """One flat array holding ``arrays`` end to end, and a view of it shaped like each."""
     flat = np.empty(sum(a.size for a in arrays), dtype=arrays[0].dtype)
