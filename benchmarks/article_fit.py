@@ -18,6 +18,7 @@ from ._util import TORCH_TOL, Result, max_rel_diff
 
 SEED = 3           # data noise and weights (the demo's seed)
 SHUFFLE_SEED = 11  # minibatch order, shared by all implementations
+BATCH_SIZE = 32    # the article's minibatch size, likewise
 
 
 def _data():
@@ -59,8 +60,8 @@ def _fit_ours(data, epochs, jit_compile=False):
     X_train, X_test, y_train, y_test = data
     model = _model(jit_compile)
     init = [p.numpy().copy() for p in model.parameters()]
-    seconds = _timed(lambda: model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0,
-                                       seed=SHUFFLE_SEED))
+    seconds = _timed(lambda: model.fit(X_train, y_train, epochs=epochs, batch_size=BATCH_SIZE,
+                                       verbose=0, seed=SHUFFLE_SEED))
     acc = _accuracy(model.predict(X_test), y_test)
     return seconds, acc, init, [p.numpy() for p in model.parameters()]
 
@@ -70,7 +71,7 @@ def _fit_by_hand(data, epochs, init):
     model = hw.MLP(init)
     opt = hw.Adam(model.params)
     rng = np.random.default_rng(SHUFFLE_SEED)
-    seconds = _timed(lambda: hw.fit(model, opt, X_train, y_train, epochs, 32, rng))
+    seconds = _timed(lambda: hw.fit(model, opt, X_train, y_train, epochs, BATCH_SIZE, rng))
     return seconds, _accuracy(model.predict(X_test), y_test), model.params
 
 
@@ -79,7 +80,7 @@ def _fit_torch(torch, data, epochs, init):
     model = torch_impl.MLP(torch, init)
     tX, tY = torch.tensor(X_train), torch.tensor(y_train)
     rng = np.random.default_rng(SHUFFLE_SEED)
-    seconds = _timed(lambda: model.fit(tX, tY, epochs, 32, rng))
+    seconds = _timed(lambda: model.fit(tX, tY, epochs, BATCH_SIZE, rng))
     return seconds, _accuracy(model.predict(X_test), y_test), model.numpy_params()
 
 

@@ -114,7 +114,7 @@ def _loops_by_hand(data, epochs):
         rng = np.random.default_rng(article_fit.SHUFFLE_SEED)    # fit's shuffling
         t0 = time.process_time()
         for _ in range(epochs):
-            for idx in hw.minibatches(len(X), 32, rng):
+            for idx in hw.minibatches(len(X), article_fit.BATCH_SIZE, rng):
                 step(Tensor._make(X[idx], False, None), Tensor._make(Y[idx], False, None))
         out[name] = (time.process_time() - t0, [p.numpy().copy() for p in params()])
     return out
