@@ -85,6 +85,12 @@ def test_where_and_comparison_broadcast_errors():
     assert_clean(_raises(lambda: a < b), ValueError, "comparison less", A, B, "axis -2")
 
 
+def test_where_broadcast_error_with_three_sizes_on_one_axis():
+    cond, a, b = Tensor([True, False]), Tensor.ones(2, 3), Tensor.ones(4, 5)
+    err = _raises(lambda: tg.where(cond, a, b))
+    assert_clean(err, ValueError, "where", (2,), (2, 3), (4, 5), "axis -1 has sizes 2, 3 and 5")
+
+
 def test_trailing_axis_broadcast_error_points_at_the_last_axis():
     err = _raises(lambda: Tensor.ones(5, 3) + Tensor.ones(5))
     assert_clean(err, ValueError, "add", (5, 3), (5,), "axis -1 has sizes 3 and 5")

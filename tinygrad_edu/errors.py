@@ -87,10 +87,11 @@ def broadcast_error(op: str, *shapes) -> str:
     ndim = max(len(s) for s in shapes)
     for axis in range(-1, -ndim - 1, -1):
         sizes = {s[axis] for s in shapes if len(s) >= -axis} - {1}
-        if len(sizes) > 1:
-            a, b = sorted(sizes)
+        if len(sizes) > 1:          # (three operands, as where's, can bring three sizes)
+            *first, last = sorted(sizes)
             shown = " and ".join(str(tuple(s)) for s in shapes)
             return (f"{op}: shapes {shown} cannot be broadcast together: axis {axis} has sizes "
-                    f"{a} and {b} (sizes must be equal or 1). Reshape one operand, e.g. "
-                    f"y.reshape(-1, 1) turns (n,) into (n, 1).")
+                    f"{', '.join(map(str, first))} and {last} (sizes must be equal or 1). "
+                    f"Reshape one operand, e.g. y.reshape(-1, 1) turns (n,) into (n, 1).")
     return f"{op}: shapes {' and '.join(map(str, shapes))} cannot be broadcast together"
+
