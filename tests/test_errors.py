@@ -91,6 +91,17 @@ def test_where_broadcast_error_with_three_sizes_on_one_axis():
     assert_clean(err, ValueError, "where", (2,), (2, 3), (4, 5), "axis -1 has sizes 2, 3 and 5")
 
 
+@pytest.mark.parametrize("lo, hi, kind, parts", [
+    ("a", 1.0, TypeError, ["got 'a'"]),
+    (None, "x", TypeError, ["got 'x'"]),
+    (np.zeros(5), 1.0, ValueError, [(2, 3), (5,), "axis -1 has sizes 3 and 5"]),
+    (Tensor.zeros(4, 1), None, ValueError, [(2, 3), (4, 1), "axis -2 has sizes 2 and 4"]),
+])
+def test_clip_bounds_that_are_not_numbers_or_do_not_broadcast(lo, hi, kind, parts):
+    x = Tensor.ones(2, 3, requires_grad=True)
+    assert_clean(_raises(lambda: x.clip(lo, hi)), kind, "clip", *parts)
+
+
 def test_trailing_axis_broadcast_error_points_at_the_last_axis():
     err = _raises(lambda: Tensor.ones(5, 3) + Tensor.ones(5))
     assert_clean(err, ValueError, "add", (5, 3), (5,), "axis -1 has sizes 3 and 5")

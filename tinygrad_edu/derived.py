@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 
 from . import kernels, ops
-from .errors import axis_message, broadcast_error, tagged_error
+from .errors import axis_message, bounds_error, broadcast_error, tagged_error
 from .errors import renamed as _renamed
 from .function import kernel, kernel_number
 from .recording import composite
@@ -328,11 +328,11 @@ def clip(x, lo=None, hi=None):
     # What np.clip computes, in plain ufuncs (np.clip's Python layer costs twice
     # as much on small arrays, and this is on every step of the losses).  Each
     # goes through ``kernel``, so that jit recomputes it on every replay.
-    clipped = d
-    if lo is not None:
-        clipped = kernel(np.maximum, clipped, lo)
-    if hi is not None:
-        clipped = kernel(np.minimum, clipped, hi)
+    try:
+        clipped = d if lo is None else kernel(np.maximum, d, lo)
+        clipped = clipped if hi is None else kernel(np.minimum, clipped, hi)
+    except (ValueError, TypeError) as e:    # bounds that are not numbers, or do not broadcast
+        raise bounds_error("clip", e, x.shape, [b for b in (lo, hi) if b is not None]) from None
     if lo is None and hi is None:                # no bounds: every element passes
         inside = kernel(np.ones_like, d, dtype=bool)
     elif one_test:

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-__all__ = ["tagged_error", "renamed", "axis_message", "broadcast_error"]
+__all__ = ["tagged_error", "renamed", "axis_message", "broadcast_error", "bounds_error"]
 
 
 def tagged_error(err, message, op):
@@ -95,3 +95,18 @@ def broadcast_error(op: str, *shapes) -> str:
                     f"Reshape one operand, e.g. y.reshape(-1, 1) turns (n,) into (n, 1).")
     return f"{op}: shapes {' and '.join(map(str, shapes))} cannot be broadcast together"
 
+
+def bounds_error(op: str, err, shape, bounds):
+    """Why ``bounds`` (``clip``'s lo and hi) did not apply to a tensor of ``shape``: they are
+    not numbers, or their shapes do not broadcast with it.  ``err`` is NumPy's error.
+
+    Examples
+    --------
+    >>> str(bounds_error("clip", TypeError("no loop"), (2, 3), [0.0, "1"]))
+    "clip: the bounds must be numbers, arrays or Tensors, got '1'"
+    """
+    if isinstance(err, TypeError):
+        bad = [b for b in bounds if np.asarray(b).dtype.kind not in "fiub"] or bounds
+        return tagged_error(TypeError, f"{op}: the bounds must be numbers, arrays or Tensors, "
+                                       f"got {', '.join(f'{b!r:.40}' for b in bad)}", op)
+    return tagged_error(ValueError, broadcast_error(op, shape, *map(np.shape, bounds)), op)
