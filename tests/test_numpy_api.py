@@ -314,6 +314,11 @@ def test_branches_send_no_nan_back():
     (lambda: tg.logaddexp(tg.Tensor.ones(3), tg.Tensor.ones(4)),
      r"logaddexp: shapes \(3,\) and \(4,\) cannot be broadcast"),
     (lambda: tg.cumsum(tg.Tensor.ones(3), axis=1), r"cumsum: axis 1 is out of range"),
+    (lambda: tg.roll(tg.Tensor.ones(3), "x"), r"roll: shift must be an integer .* got 'x'"),
+    (lambda: tg.roll(tg.Tensor.ones(2, 2), [1, 2], axis=[0, 1, 1]),
+     r"roll: shift \[1, 2\] and axis \[0, 1, 1\] must be one each, or sequences of the same"),
+    (lambda: tg.tril(tg.Tensor.ones(2, 2), k="x"), r"tril: k \(which diagonal\) must be an integer"),
+    (lambda: tg.triu(tg.Tensor.ones(2, 2), k=None), r"triu: k .* got None"),
     (lambda: tg.sum(tg.Tensor.ones(3), 0, True),      # NumPy's third argument is dtype
      r"sum\(\) takes from 1 to 2 positional arguments but 3"),
 ])

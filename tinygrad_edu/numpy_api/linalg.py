@@ -222,6 +222,8 @@ def _triangle(m, k, lower, op):
     m = tensor(m)
     if m.ndim == 0:
         raise ValueError(f"{op}: needs at least 1 axis, got a 0-d tensor")
+    if not isinstance(k, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: k (which diagonal) must be an integer, got {k!r}")
     n, cols = (m.shape[-2], m.shape[-1]) if m.ndim >= 2 else (m.shape[0], m.shape[0])
     mask = kernel(np.tri, n, cols, k if lower else k - 1, dtype=np.bool_)
     return D.where(mask, m, 0) if lower else D.where(mask, 0, m)

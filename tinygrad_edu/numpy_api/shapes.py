@@ -285,7 +285,13 @@ def roll(a, shift, axis=None):
     a = tensor(a)
     if axis is None:
         return roll(D.flatten(a), shift, 0).reshape(a.shape)
-    shifts, axes = np.broadcast_arrays(np.asarray(shift), np.asarray(axis))
+    try:
+        shifts, axes = np.broadcast_arrays(np.asarray(shift), np.asarray(axis))
+    except ValueError:
+        raise ValueError(f"roll: shift {shift!r} and axis {axis!r} must be one each, or sequences "
+                         f"of the same length") from None
+    if shifts.dtype.kind not in "biu":
+        raise TypeError(f"roll: shift must be an integer or a sequence of integers, got {shift!r}")
     for s, ax in zip(shifts.ravel().tolist(), axes.ravel().tolist()):
         ax = axis_index(ax, a.shape, "roll")
         n = a.shape[ax]
