@@ -106,6 +106,8 @@ CASES = [
     ("true_divide", tg.true_divide, np.true_divide, [POS, X]),
     ("negative", tg.negative, np.negative, [X]), ("positive", tg.positive, np.positive, [X]),
     ("power", tg.power, np.power, [POS, Y]),
+    ("power_negative_base", lambda a: tg.power(a, tg.Tensor([[2.0], [3.0]])),
+     lambda a: np.power(a, [[2.0], [3.0]]), [X[:2]]),      # (exp(b log a) gave NaN there)
     ("power_number", lambda a: tg.power(a, 3), lambda a: np.power(a, 3), [X]),
     ("power_numpy_int", lambda a: tg.power(a, np.int64(3)), lambda a: np.power(a, np.int64(3)),
      [X]),                                                 # (a negative base: not exp(3 log x))

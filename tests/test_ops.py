@@ -36,7 +36,8 @@ def test_forward_values_match_numpy():
     cases = [
         (ops.Add.apply(A, B), a + b), (ops.Mul.apply(A, B), a * b),
         (ops.Sub.apply(A, B), a - b), (ops.Div.apply(A, B), a / b),
-        (ops.Pow.apply(P, exponent=1.5), p ** 1.5), (ops.Exp.apply(A), np.exp(a)),
+        (ops.Pow.apply(P, exponent=1.5), p ** 1.5), (ops.Power.apply(P, B), p ** b),
+        (ops.Exp.apply(A), np.exp(a)),
         (ops.Log.apply(P), np.log(p)), (ops.Tanh.apply(A), np.tanh(a)),
         (ops.Sin.apply(A), np.sin(a)), (ops.Cos.apply(A), np.cos(a)),
         (ops.Erf.apply(A), np.vectorize(math.erf)(a)),
@@ -89,12 +90,13 @@ BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4
 
 
 @pytest.mark.parametrize("sa,sb", BROADCAST_PAIRS)
-@pytest.mark.parametrize("op", ["add", "mul", "sub", "div", "where", "maximum"])
+@pytest.mark.parametrize("op", ["add", "mul", "sub", "div", "power", "where", "maximum"])
 def test_binary_op_gradients_with_broadcasting(op, sa, sb):
-    a, b = leaf(*sa), leaf(*sb, low=0.5)
+    a, b = leaf(*sa, low=0.5 if op == "power" else None), leaf(*sb, low=0.5)
     cond = RNG.random(np.broadcast_shapes(sa, sb)) > 0.5
     fns = {"add": lambda x, y: x + y, "mul": lambda x, y: x * y, "sub": lambda x, y: x - y,
-           "div": lambda x, y: x / y, "where": lambda x, y: tg.where(cond, x, y),
+           "div": lambda x, y: x / y, "power": lambda x, y: x ** y,
+           "where": lambda x, y: tg.where(cond, x, y),
            "maximum": lambda x, y: tg.maximum(x, y)}
     check(fns[op], a, b)
 
@@ -107,6 +109,24 @@ def test_binary_op_gradients_with_broadcasting(op, sa, sb):
 ])
 def test_unary_gradients(fn, low):
     check(fn, leaf(3, 2, low=low))
+
+
+@pytest.mark.parametrize("a, b, value, grad_a, grad_b", [
+    # a ** b at the bases exp(b log a) cannot take; the gradients as PyTorch gives them
+    ([0.0, 0.0, 0.0, 0.0], [3.0, 1.0, 0.5, 0.0], [0, 0, 0, 1], [0, 1, np.inf, 0], [0, 0, 0, 0]),
+    ([-2.0, -2.0, -8.0], [2.0, 3.0, -1.0], [4, -8, -0.125], [-4, 12, -0.015625], [np.nan] * 3),
+    ([2.0, 9.0], [-1.0, 0.5], [0.5, 3], [-0.25, 1 / 6], [0.5 * np.log(2), 3 * np.log(9)]),
+])
+def test_power_at_zero_and_negative_bases(a, b, value, grad_a, grad_b):
+    x = Tensor(a, requires_grad=True, dtype="float64")
+    y = Tensor(b, requires_grad=True, dtype="float64")
+    with np.errstate(divide="ignore"):             # 0 ** -0.5: an infinite derivative
+        out = x ** y
+        out.sum().backward()
+    np.testing.assert_allclose(out.numpy(), value, rtol=1e-15)
+    np.testing.assert_allclose(out.numpy(), np.power(a, b), rtol=0)
+    np.testing.assert_allclose(x.grad.numpy(), grad_a, rtol=1e-15)
+    np.testing.assert_allclose(y.grad.numpy(), grad_b, rtol=1e-15)
 
 
 def test_cast_gradient_is_cast_back():
@@ -210,6 +230,7 @@ def test_matmul_expands_broadcast_batch_axes_and_the_primitive_refuses_them():
     (lambda x: x.sin() * x.cos(), [(2, 3)], None),
     (lambda x: x.log(), [(2, 3)], 0.5),
     (lambda x: x ** 2.5, [(2, 3)], 0.5),
+    (lambda x, y: x ** y, [(2, 3), (3,)], 0.5),
     (lambda x: (x[:, [0, 0, 2]] ** 2).sum(axis=1), [(2, 3)], None),
     (lambda x, y: tg.where(x.data > 0, x * x, y ** 3), [(2, 3), (3,)], None),
     (lambda x: x.transpose().reshape(-1).expand(2, 6) ** 3, [(2, 3)], None),
@@ -221,6 +242,6 @@ def test_second_order_representative(fn, shapes, low):
 
 def test_every_primitive_is_covered_here():
     """Adding a primitive means adding it to the forward-value table above."""
-    covered = {"Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Erf", "Where", "MatMul", "Sum", "Max",
-               "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast"}
+    covered = {"Add", "Sub", "Mul", "Div", "Pow", "Power", "Exp", "Log", "Tanh", "Sin", "Cos", "Erf",
+               "Where", "MatMul", "Sum", "Max", "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast"}
     assert {p.__name__ for p in ops.PRIMITIVES} == covered

@@ -66,6 +66,11 @@ def _pow(draw):
     return Case(lambda x: ops.Pow.apply(x, exponent=c), [x])
 
 
+@spec("Power", ops.Power, broadcasting=True)
+def _power(draw):
+    return elementwise(draw, ops.Power.apply, elements=(ts.positives(), ts.reals(-2, 2)))
+
+
 @spec("Exp", ops.Exp, D.exp)
 def _exp(draw):
     return Case(draw(st.sampled_from([ops.Exp.apply, D.exp])), [draw(T(shape(draw)))])
@@ -206,7 +211,7 @@ def _div(draw):
 
 @spec("pow", D.pow, broadcasting=True)
 def _pow_derived(draw):
-    if draw(st.booleans()):                                   # tensor exponent: exp(e log x)
+    if draw(st.booleans()):                                   # tensor exponent: ops.Power
         return elementwise(draw, D.pow, elements=(ts.positives(), ts.reals(-2, 2)))
     c = draw(st.sampled_from([2, 0.5, -1.5]))
     x = draw(T(shape(draw), elements=ts.positives()))

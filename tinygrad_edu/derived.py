@@ -102,14 +102,13 @@ def div(a, b):
 def pow(x, exponent):
     """x ** exponent.
 
-    A number exponent uses the primitive ``Pow``; a tensor exponent is
-    ``exp(exponent * log(x))`` (defined for x > 0).
+    A number exponent uses the primitive ``Pow``, a tensor exponent the
+    primitive ``Power`` (NumPy's values for every base, (-2) ** 2 and 0 ** 0 too).
     """
     if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
         return ops.Pow.apply(x, exponent=exponent)
-    exponent = _as_tensor(exponent, x)
     try:
-        return exp(log(x) * exponent)
+        return ops.Power.apply(x, _as_tensor(exponent, x))
     except (ValueError, TypeError) as e:
         raise _renamed(e, "pow") from None
 

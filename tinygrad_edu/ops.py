@@ -26,10 +26,10 @@ the contributions of every use.
 Why ``Tanh`` is primitive: built from ``exp`` it would lose precision near 0
 (``1 - e^{-2x}`` cancels), and the article uses it as a basic activation.
 Why ``Erf`` is: no composition of the others can express it (see its docstring).
+Why ``Power`` is: ``exp(b log a)`` is NaN for a <= 0, where ``a ** b`` is not.
 
-The forwards call NumPy, and ``kernels.py`` where a faster way to compute
-the same thing exists (a bias gradient's row sum, ReLU's where); the rules
-here stay the math.
+The forwards call NumPy, and ``kernels.py`` where a faster way exists (a bias
+gradient's row sum, ReLU's where); the rules here stay the math.
 """
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ from .function import Function, kernel
 from .tensor import Tensor
 
 __all__ = ["run", "sum_to", "expand", "constant", "zero", "Primitive",
-           "Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Erf", "Where", "MatMul",
-           "Sum", "Max", "Reshape", "Transpose", "Expand", "GetItem", "ScatterAdd", "Cat", "Cast",
-           "PRIMITIVES"]
+           "Add", "Sub", "Mul", "Div", "Pow", "Power", "Exp", "Log", "Tanh", "Sin", "Cos", "Erf",
+           "Where", "MatMul", "Sum", "Max", "Reshape", "Transpose", "Expand", "GetItem",
+           "ScatterAdd", "Cat", "Cast", "PRIMITIVES"]
 
 
 # ------------------------------------------------------ helpers for the rules --
@@ -165,9 +165,8 @@ class Add(_Broadcasting):
 class Sub(_Broadcasting):
     """a - b.   d/da = 1, d/db = -1.
 
-    (It could be derived as a + (-1) b, but subtraction is common enough --
-    1 - y in losses, 1 - tanh^2 in Tanh's own rule -- that one op instead of
-    two is worth its three lines.)
+    (It could be derived as a + (-1) b, but subtraction is common enough -- 1 - y in losses,
+    1 - tanh^2 in Tanh's own rule -- that one op instead of two is worth its three lines.)
     """
     __slots__ = ()
     needs_input_values = False
@@ -232,6 +231,32 @@ class Pow(Primitive):
         (x,) = self.saved(grad)
         c = self.exponent
         return grad * (x ** (c - 1) * c)
+
+
+class Power(_Broadcasting):
+    """a ** b for a tensor b, as ``np.power`` (``Pow`` is x ** c for a number c).
+    d/da = b a^(b-1), 0 at a = b = 0 (a^0 = 1 is flat even there).  d/db = a^b log a, 0 where
+    a = 0 (its limit as a -> 0+), NaN where a < 0 (a^b is not real for b near an integer).
+    """
+    __slots__ = ()
+    needs_output_value = True
+
+    def forward(self, a, b):
+        return np.power(a, b)
+
+    def backward(self, grad, out):
+        x, y = self.inputs
+        a, b = self.saved(grad)         # (the masks come from the values: x._data, y._data)
+        if x._requires_grad:            # exponent 0 at a = b = 0: there b a^0 = 0, not 0 * inf
+            at_0 = kernel(np.logical_and, kernel(np.equal, x._data, 0),
+                          kernel(np.equal, y._data, 0))
+            flat = _where(at_0, constant(1, b), b)
+            grad_a = sum_to(grad * b * run(Power, a, flat - 1), a.shape)
+        if y._requires_grad:            # log a for a > 0, 0 for a = 0, NaN for a < 0
+            log_a = run(Log, _where(kernel(np.greater, x._data, 0), a, constant(1, a)))
+            log_a = _where(kernel(np.less, x._data, 0), constant(np.nan, a), log_a)
+            grad_b = sum_to(grad * out * log_a, b.shape)
+        return (grad_a if x._requires_grad else None, grad_b if y._requires_grad else None)
 
 
 class Exp(Primitive):
@@ -571,5 +596,5 @@ class Cast(Primitive):
 
 
 #: Every primitive op; the property tests check that each one is covered.
-PRIMITIVES = (Add, Sub, Mul, Div, Pow, Exp, Log, Tanh, Sin, Cos, Erf, Where, MatMul, Sum, Max,
-              Reshape, Transpose, Expand, GetItem, ScatterAdd, Cat, Cast)
+PRIMITIVES = (Add, Sub, Mul, Div, Pow, Power, Exp, Log, Tanh, Sin, Cos, Erf, Where, MatMul, Sum,
+              Max, Reshape, Transpose, Expand, GetItem, ScatterAdd, Cat, Cast)

@@ -71,7 +71,7 @@ true_divide = divide
 
 
 def power(x1, x2):
-    """``x1 ** x2``: a number exponent is the primitive ``Pow``, a tensor one exp(x2 log x1)."""
+    """``x1 ** x2``: a number exponent is the primitive ``Pow``, a tensor one ``Power``."""
     return D.pow(tensor(x1, x2 if isinstance(x2, Tensor) else None), x2)
 
 

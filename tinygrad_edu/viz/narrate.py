@@ -54,6 +54,7 @@ FORMULAS = {
     "Mul": ("grad * b", "grad * a"),
     "Div": ("grad / b", "-grad * out / b"),
     "Pow": ("grad * c * x^(c-1)",),
+    "Power": ("grad * b * a^(b-1)", "grad * out * log(a)"),
     "Exp": ("grad * out",),
     "Log": ("grad / x",),
     "Tanh": ("grad * (1 - out^2)",),
@@ -72,9 +73,9 @@ FORMULAS = {
     "Cat": ("this input's slice of grad",),
     "Cast": ("grad, cast back to x's dtype",),
 }
-_WITH_NUMBERS = {"Add", "Sub", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sin", "Cos", "Where",
-                 "MatMul"}
-_BROADCASTING = {"Add", "Sub", "Mul", "Div", "Where"}
+_WITH_NUMBERS = {"Add", "Sub", "Mul", "Div", "Pow", "Power", "Exp", "Log", "Tanh", "Sin", "Cos",
+                 "Where", "MatMul"}
+_BROADCASTING = {"Add", "Sub", "Mul", "Div", "Power", "Where"}
 _OPERAND = re.compile(r"\b(grad|out|cond|a|b|x|c)\b")
 
 
