@@ -175,7 +175,7 @@ def test_sigmoid_of_bool_and_int_tensors_computes_in_float():
 # ------------------------------------------- fixed: std at zero variance, sign ---
 @pytest.mark.parametrize("data,axis,ddof", [([3.0], None, 0), ([2.0, 2.0, 2.0], None, 0),
                                             ([[1.0, 1.0], [1.0, 4.0]], 1, 0),
-                                            ([[5.0], [-1.0]], 1, 0), ([7.0], None, 1)])
+                                            ([[5.0], [-1.0]], 1, 0), ([7.0, 7.0], None, 1)])
 def test_std_gradient_is_zero_where_the_variance_is_zero(data, axis, ddof):
     """PyTorch and HIPS autograd give 0 there; sqrt'(0) * 0 used to give NaN."""
     x = tg.Tensor(data, requires_grad=True, dtype="float64")
@@ -187,8 +187,24 @@ def test_std_gradient_is_zero_where_the_variance_is_zero(data, axis, ddof):
     np.testing.assert_array_equal(g.numpy()[np.broadcast_to(zero_var, flat.shape)], 0)
     (h,) = tg.grad(g.sum(), x)
     assert np.all(np.isfinite(h.numpy()))
-    np.testing.assert_allclose(s.numpy(), np.std(flat, axis=axis, ddof=ddof) if flat.size > ddof
-                               else 0.0)
+    np.testing.assert_allclose(s.numpy(), np.std(flat, axis=axis, ddof=ddof))
+
+
+@pytest.mark.parametrize("data,axis,ddof", [(np.zeros(0), None, 0), (np.zeros((0, 3)), 0, 0),
+                                            (np.ones((2, 0)), 1, 0), ([7.0], None, 1),
+                                            ([1.0, 2.0], None, 2), ([1.0, 2.0], None, 3),
+                                            ([[1.0, 2.0], [3.0, 5.0]], 0, 2)])
+def test_mean_var_std_of_no_degrees_of_freedom_are_numpys_nan_or_inf(data, axis, ddof):
+    """The count was clamped to 1: the mean of nothing read 0 and std([1, 2], ddof=2) 0.71."""
+    flat = np.asarray(data, np.float64)
+    x = tg.Tensor(flat)
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # NumPy warns of these too
+        if ddof == 0:
+            np.testing.assert_array_equal(x.mean(axis=axis).numpy(), np.mean(flat, axis=axis))
+        for op in ("var", "std"):
+            np.testing.assert_array_equal(getattr(x, op)(axis=axis, ddof=ddof).numpy(),
+                                          getattr(np, op)(flat, axis=axis, ddof=ddof))
 
 
 def test_std_gradient_is_unchanged_where_the_variance_is_positive():

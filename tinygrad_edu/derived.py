@@ -142,18 +142,19 @@ def sum(x, axis=None, keepdims=False):
 sum_to = ops.sum_to  # shared with the backward rules (it runs on arrays too)
 
 
-def _count(x, axis):
-    if axis is None or x.ndim == 0:
-        return x.size
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return int(np.prod([x.shape[a] for a in axes]))
+def _per(x, axis, ddof=0):
+    """1 / (elements reduced - ddof); inf if none are left: NaN or inf results, as NumPy's."""
+    axes = (range(x.ndim) if axis is None or x.ndim == 0
+            else axis if isinstance(axis, tuple) else (axis,))
+    n = int(np.prod([x.shape[a] for a in axes])) - ddof
+    return 1.0 / n if n > 0 else np.inf
 
 
 @composite
 def mean(x, axis=None, keepdims=False):
     """Mean over ``axis``, as sum / count."""
     axis = _axis_arg(axis)
-    return sum(x, axis, keepdims) * (1.0 / builtins.max(_count(x, axis), 1))
+    return sum(x, axis, keepdims) * _per(x, axis)
 
 
 @composite
@@ -161,7 +162,7 @@ def var(x, axis=None, keepdims=False, ddof=0):
     """Variance over ``axis`` (NumPy's ``ddof`` convention: population variance by default)."""
     axis = _axis_arg(axis)
     d = x - mean(x, axis, keepdims=True)
-    return sum(d * d, axis, keepdims) * (1.0 / builtins.max(_count(x, axis) - ddof, 1))
+    return sum(d * d, axis, keepdims) * _per(x, axis, ddof)
 
 
 @composite
@@ -170,9 +171,9 @@ def std(x, axis=None, keepdims=False, ddof=0):
 
     sqrt'(0) is infinite, and var's gradient there is 0: the chain rule
     would give inf * 0 = NaN (one element, or all elements equal).  Like
-    PyTorch and HIPS autograd, std takes 0 there: the square root only sees
-    the positive variances (a stand-in 1 elsewhere), and a ``where`` puts 0 in
-    their place -- its gradient is exactly 0, so no NaN is made.
+    PyTorch and HIPS autograd, std takes 0 there: the square root sees a
+    stand-in 1 where the variance is 0, and a ``where`` puts 0 in its place
+    -- its gradient is exactly 0, so no NaN is made.
 
     Examples
     --------
@@ -183,8 +184,8 @@ def std(x, axis=None, keepdims=False, ddof=0):
     Tensor([0., 0.], shape=(2,), dtype=float32)
     """
     v = var(x, axis, keepdims, ddof)
-    positive = kernel(np.greater, v._data, 0)
-    return where(positive, sqrt(where(positive, v, 1.0)), 0.0)
+    zero = kernel(np.equal, v._data, 0)          # (NaN and inf go through: NumPy's std of them)
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
 def max(x, axis=None, keepdims=False):
