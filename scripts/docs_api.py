@@ -37,6 +37,7 @@ MODULES = [
     ("tinygrad_edu.monomorphic", "monomorphic: one bytecode copy per op class"),
     ("tinygrad_edu.ops", "ops: the primitives"),
     ("tinygrad_edu.derived", "derived: everything else"),
+    ("tinygrad_edu.nograd", "nograd: no-gradient results, step functions"),
     ("tinygrad_edu.conv", "conv: convolution and pooling, derived"),
     ("tinygrad_edu.numpy_api", "numpy_api: NumPy's vocabulary, derived"),
     ("tinygrad_edu.activations", "activations: softplus, gelu, elu, ..."),

@@ -13,6 +13,7 @@ this order (each one only imports those above it):
 ``function.py``    ``Function``: one recorded op; ``apply`` records it
 ``kernels.py``     speed tricks, each equal to a plain NumPy expression
 ``ops.py``         the primitives: a NumPy forward and a derivative rule each
+``nograd.py``      argmax, isnan, ... of the data; step functions with gradient 0
 ``derived.py``     everything else, composed of primitives (no rules)
 ``conv.py``        convolution, pooling, padding: composed too (no rules)
 ``methods.py``     Tensor's operators and methods, from ops and derived

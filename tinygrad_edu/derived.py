@@ -23,11 +23,12 @@ import numbers
 
 import numpy as np
 
-from . import kernels, ops
+from . import kernels, nograd, ops
 from .errors import axis_message, bounds_error, broadcast_error, tagged_error
 from .errors import renamed as _renamed
 from .function import kernel, kernel_number
 from .recording import composite
+from .nograd import sign
 from .tensor import Tensor, _raw
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
     "expand", "permute", "transpose", "reshape", "swapaxes", "exp", "log", "sin", "cos", "sum", "astype",
     "sign",
 ]
-
 
 
 _const = Tensor._const   # a constant with like's dtype: _const(2, like=x)
@@ -540,54 +540,6 @@ def stack(tensors, axis=0):
     return cat([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
-# ------------------------------------------------- no-gradient conveniences ----
-def _no_grad_result(fn):
-    def method(x, *args, **kwargs):
-        try:
-            return Tensor._make(kernel(fn, x._data, *args, **kwargs), False, None)
-        except (ValueError, TypeError, IndexError) as e:
-            raise tagged_error(e, f"{fn.__name__}: {e} (tensor shape {x.shape})",
-                               fn.__name__) from None
-    method.__name__ = fn.__name__
-    method.__doc__ = f"``np.{fn.__name__}`` of the data (no gradient)."
-    return method
-
-
-_NO_GRAD = {name: _no_grad_result(getattr(np, name))
-            for name in ("argmax", "argmin", "all", "any", "isnan", "isfinite")}
-
-
-def _piecewise_constant(x, values):
-    """``values`` (computed from x's data by a ``kernel``) as a function of x with gradient 0.
-
-    For step functions -- sign, floor, ceil -- whose derivative is 0
-    wherever it exists: a ``Where`` that always picks the constant keeps x in
-    the graph, so ``grad()`` through them gives zeros (as in PyTorch) instead
-    of failing.  Non-float tensors have no gradient: the values come back as
-    they are.
-    """
-    if x._data.dtype.kind != "f" or values.dtype != x._data.dtype:
-        return Tensor._make(values, False, None)
-    never = kernel(np.zeros_like, x._data, dtype=np.bool_)
-    return ops.Where.apply(x, _const(values, x), cond=never)
-
-
-def sign(x):
-    """-1, 0 or 1 by the sign of each element; the gradient is 0 (as in PyTorch).
-
-    Examples
-    --------
-    >>> import tinygrad_edu as tg
-    >>> x = tg.Tensor([-2.0, 0.0, 3.0], requires_grad=True)
-    >>> tg.grad((x.sign() * x).sum(), x)[0]      # |x|'s gradient: sign(x), through sign's 0
-    Tensor([-1.,  0.,  1.], shape=(3,), dtype=float32)
-    """
-    try:
-        return _piecewise_constant(x, kernel(np.sign, x._data))
-    except TypeError as e:
-        raise tagged_error(e, f"sign: {e} (tensor shape {x.shape})", "sign") from None
-
-
 def install_methods(cls):
     """Attach the functions above to ``Tensor`` as methods (``x.relu()`` etc.)."""
     for name in __all__:
@@ -595,5 +547,5 @@ def install_methods(cls):
     cls.broadcast_to = expand
     cls.float = lambda self: astype(self, np.float32)
     cls.double = lambda self: astype(self, np.float64)
-    for name, fn in _NO_GRAD.items():
+    for name, fn in nograd.NO_GRAD.items():
         setattr(cls, name, fn)
