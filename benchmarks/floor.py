@@ -153,7 +153,7 @@ def total(a):
 
 # ----------------------------- tinygrad_edu's decompositions (see derived.py) ----
 def relu(x):
-    return where(x.data > 0, x, const(0, x.data.dtype))
+    return where(~(x.data <= 0), x, const(0, x.data.dtype))       # x > 0, or NaN
 
 
 def sigmoid(x):

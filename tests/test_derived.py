@@ -215,6 +215,16 @@ def test_std_gradient_is_unchanged_where_the_variance_is_positive():
     np.testing.assert_allclose(g.numpy()[0], (row - row.mean()) / (3 * row.std()))
 
 
+def test_relu_keeps_a_nan_as_numpys_maximum_does():
+    """where(x > 0, x, 0) turned a NaN into 0, hiding it from the layers after it."""
+    data = np.array([np.nan, -np.inf, -1.0, -0.0, 0.0, 2.0, np.inf], np.float32)
+    x = tg.Tensor(data, requires_grad=True)
+    y = x.relu()
+    np.testing.assert_array_equal(y.numpy(), np.maximum(data, 0))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 0, 0, 0, 0, 1, 1])   # relu'(0) = 0
+
+
 def test_sign_has_a_zero_gradient_so_grad_works_through_it():
     """It used to return a tensor outside the graph, so grad() raised; PyTorch gives 0."""
     x = tg.Tensor([-2.0, 0.0, 3.0], requires_grad=True, dtype="float64")

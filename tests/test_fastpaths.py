@@ -52,9 +52,21 @@ def test_relu_forward_and_gradient_on_a_large_tensor():
     x, _ = _awkward((64, 32), np.float32)
     t = Tensor(x, requires_grad=True)
     y = t.relu()
-    np.testing.assert_array_equal(_bits(y.numpy()), _bits(np.where(x > 0, x, np.float32(0))))
+    np.testing.assert_array_equal(_bits(y.numpy()), _bits(np.maximum(x, np.float32(0))))
+    alive = ~(x <= 0)                                      # x > 0, and the NaN
     y.backward(np.full(x.shape, 2.0, dtype=np.float32))
-    np.testing.assert_array_equal(t.grad.numpy(), np.where(x > 0, 2.0, 0.0).astype(np.float32))
+    np.testing.assert_array_equal(t.grad.numpy(), np.where(alive, 2.0, 0.0).astype(np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(4, 3), (64, 32), ()])
+def test_relu_mask_is_not_x_less_equal_zero(dtype, shape):
+    x, _ = _awkward(shape, dtype) if shape else (np.asarray(np.nan, dtype), None)
+    for zero in (np.asarray(0, dtype), 0):
+        got = kernels.relu_mask(x, zero)
+        want = np.logical_not(x <= zero)
+        assert got.dtype == want.dtype == bool and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("src,target", [((32, 4), (4,)), ((2, 3, 4), (4,)), ((2, 3, 4), (3, 1)),

@@ -204,6 +204,9 @@ def min(x, axis=None, keepdims=False):
 def relu(x):
     """max(x, 0), as where(x > 0, x, 0): relu'(0) = 0.
 
+    "x > 0" is tested as "not x <= 0", which is also true for a NaN: a NaN
+    stays NaN, as in NumPy's maximum and PyTorch's relu, instead of hiding as 0.
+
     Examples
     --------
     >>> from tinygrad_edu import Tensor
@@ -211,7 +214,7 @@ def relu(x):
     Tensor([0., 0., 2.], shape=(3,), dtype=float32)
     """
     zero = _const(0, x)   # (a 0-d array of x's dtype: NumPy compares with it faster than with 0)
-    return ops.Where.apply(x, zero, cond=kernel(np.greater, x._data, zero._data))
+    return ops.Where.apply(x, zero, cond=kernel(kernels.relu_mask, x._data, zero._data))
 
 
 @composite
