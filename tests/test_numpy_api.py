@@ -210,6 +210,15 @@ def test_logaddexp_is_stable_and_handles_infinities():
                                np.logaddexp2(a, b), rtol=1e-15)
 
 
+@pytest.mark.parametrize("name", ["log1p", "arctanh", "arcsinh", "arccosh", "expm1"])
+def test_infinities_and_domain_ends_as_numpy(name):
+    """log1p(inf) read NaN (its rounding error inf - inf), and so did arctanh(+-1)."""
+    x = np.array([np.inf, -np.inf, 1.0, -1.0, 0.0, -0.0, 2.0, np.nan])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_allclose(getattr(tg, name)(tg.Tensor(x)).numpy(),
+                                   getattr(np, name)(x), rtol=1e-15)
+
+
 def test_long_scans_match_numpy():
     x = RNG.standard_normal(1000)
     np.testing.assert_allclose(tg.cumsum(tg.Tensor(x)).numpy(), np.cumsum(x), rtol=1e-12,

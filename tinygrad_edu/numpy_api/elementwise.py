@@ -71,8 +71,9 @@ def log1p(x):
 
     ``u = 1 + x`` is rounded; its rounding error ``c = (u - 1) - x`` is computed
     exactly, and log(1 + x) = log(u - c) = log(u) - c/u to float precision.
-    (The gradient of c is exactly 0, so the derived gradient is 1/u + c/u^2,
-    the compensated 1/(1 + x).)
+    The derivative of c is 1 - 1 = 0, so c is a constant, and the derived
+    gradient is 1/u + c/u^2, the compensated 1/(1 + x).  For an infinite x,
+    c is 0 (not inf - inf): log1p(inf) = inf.
 
     Examples
     --------
@@ -83,9 +84,16 @@ def log1p(x):
     """
     x = floating(x)
     u = x + 1
-    c = (u - 1) - x
+    c = Tensor._const(kernel(_rounding_error, u._data, x._data), x)
     u_or_1 = D.where(kernel(np.equal, u._data, 0), 1.0, u)   # at x = -1, c = 0: no 0/0
     return D.log(u) - c / u_or_1
+
+
+def _rounding_error(u, x):
+    """(u - 1) - x, the error of u = x + 1 rounded; 0 where it is not finite (x = +-inf)."""
+    with np.errstate(invalid="ignore"):
+        c = (u - 1) - x
+    return np.where(np.isfinite(c), c, 0)
 
 
 def _split_exponent(x, base):
