@@ -260,6 +260,16 @@ def test_remainder_operator_and_numpys_method_semantics():
     assert [p.shape for p in tg.Tensor.zeros(4).split(2)] == [(2,), (2,)]   # sections, NumPy's
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_exp2_overflows_and_underflows_where_numpys_does(dtype):
+    """exp2(1e300) read 0 (the integer part cast to int64 wrapped), exp2(1023.7) inf."""
+    info = np.finfo(dtype)
+    top, low = info.maxexp, info.minexp - info.nmant
+    x = np.array([top - 0.3, top, top + 0.5, 1e4, low + 0.4, low - 0.6, -1e4, 3.0, np.nan], dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        np.testing.assert_allclose(tg.exp2(tg.Tensor(x)).numpy(), np.exp2(x), rtol=4 * info.eps)
+
+
 # ------------------------------------------------------------------ gradients ---
 def test_prod_gradient_with_zeros_is_the_product_of_the_others():
     x = tg.Tensor([2.0, 0.0, 3.0, 4.0], requires_grad=True, dtype="float64")

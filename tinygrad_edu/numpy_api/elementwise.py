@@ -149,12 +149,16 @@ def log10(x):
 
 
 def _nearest_integer(x):
-    return np.where(np.isfinite(x), np.rint(x), 0).astype(x.dtype)
+    """The integer n nearest x (0 where x is not finite), within the exponents of x's dtype,
+    so that 2^n is a float of it: the rest of x goes to e^((x - n) ln 2), which then
+    overflows or underflows where 2^x does (2^1023.7 is finite; 2^n with n = 1024 is not)."""
+    info = np.finfo(x.dtype)
+    n = np.clip(np.where(np.isfinite(x), np.rint(x), 0), info.minexp - info.nmant, info.maxexp - 1)
+    return n.astype(x.dtype)
 
 
 def _power_of_two(n):
-    with np.errstate(over="ignore"):        # (exp2 overflows to inf, as NumPy's does)
-        return np.ldexp(np.ones_like(n), n.astype(np.int64).clip(-2000, 2000))
+    return np.ldexp(np.ones_like(n), n.astype(np.int64))
 
 
 @composite
