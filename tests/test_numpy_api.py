@@ -260,6 +260,20 @@ def test_remainder_operator_and_numpys_method_semantics():
     assert [p.shape for p in tg.Tensor.zeros(4).split(2)] == [(2,), (2,)]   # sections, NumPy's
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_remainder_is_exact_as_numpys_for_large_quotients_and_infinite_divisors(dtype):
+    """a - floor(a / b) b lost the digits of the product: 1e6 % 2 pi read 5.875 in float32."""
+    a = np.array([1e6, 12345.678, 300.0, 1e17, -1e17, 5.3, 1.0, -1.0, np.inf, 3.0], dtype)
+    b = np.array([2 * np.pi, 0.1, 0.7, 3.0, 7.0, 1e-30, np.inf, np.inf, 2.0, 0.0], dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(tg.remainder(tg.Tensor(a), tg.Tensor(b)).numpy(),
+                                      np.remainder(a, b))
+        x, y = tg.Tensor(a[:3], requires_grad=True), tg.Tensor(b[:3], requires_grad=True)
+        (x % y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 1, 1])
+    np.testing.assert_array_equal(y.grad.numpy(), -np.floor_divide(a[:3], b[:3]))
+
+
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_exp2_overflows_and_underflows_where_numpys_does(dtype):
     """exp2(1e300) read 0 (the integer part cast to int64 wrapped), exp2(1023.7) inf."""
