@@ -62,6 +62,8 @@ def test_article_snippet_runs_line_for_line(circles):
     model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
     history = model.fit(X_train, y_train, epochs=3, verbose=0)
     assert list(history.history) == ["loss", "accuracy"] and len(history.history["loss"]) == 3
+    assert all(type(v) is float for vs in history.history.values() for v in vs)  # as Keras'
+    assert all(type(v) is float for v in model.evaluate(X_train, y_train))
     assert history.epoch == [0, 1, 2] and model.history is history
     assert isinstance(model.optimizer, tg.optim.Adam) and model.optimizer.iterations == 3 * 10
     assert all(p.dtype == np.float32 for p in model.parameters())

@@ -97,11 +97,12 @@ class RunningMeans:
         self.batches, self.rows = [], 0
 
     def logs(self):
-        """``{'loss': mean loss, metric key: mean value, ...}`` over the samples counted."""
+        """``{'loss': mean loss, metric key: mean value, ...}`` over the samples counted,
+        as Python floats (as Keras' history: NumPy 2 counts give np.float64 means)."""
         self._measure_gathered()
-        logs = {"loss": self.loss_sum / self.seen}
+        logs = {"loss": float(self.loss_sum / self.seen)}
         for (key, _), total in zip(self.metrics, self.sums):
-            logs[key] = total / self.seen
+            logs[key] = float(total / self.seen)
         return logs
 
 
