@@ -122,6 +122,17 @@ A = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]], dtype=np.float32)
 B = np.array([2.0, 0.25, -3.0], dtype=np.float32)
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int8", "int16", "bool"])
+@pytest.mark.parametrize("number", [0.1, 3, True])
+def test_a_number_with_an_integer_or_bool_tensor_promotes_as_in_numpy(dtype, number):
+    """int * 0.1 was float64 made of a float32 0.1 (0.10000000149...), the mean of ints too."""
+    a = np.array([1, 0, 1], dtype=dtype)
+    for got, want in ((Tensor(a) * number, a * number), (number + Tensor(a), number + a)):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.numpy(), want)
+    assert Tensor(np.array([1, 2, 3])).mean().item() == 2.0
+
+
 @pytest.mark.parametrize("op", ["+", "-", "*", "/"])
 def test_binary_operators_mix_with_numbers_and_arrays(op):
     f = eval(f"lambda a, b: a {op} b")  # noqa: S307 - our own literal

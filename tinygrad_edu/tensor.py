@@ -136,7 +136,8 @@ class Tensor:
 
         Python numbers take this tensor's dtype when that loses nothing (a float
         with a float tensor, an int with an int tensor), so ``x * 2`` stays
-        float32; otherwise the usual rules apply.
+        float32; otherwise NumPy's dtype for the number (float64 for a float),
+        so that ``ints * 0.1`` is NumPy's float64 result, not a float32 0.1's.
         """
         dtype = self._data.dtype
         if (type(other) is float or type(other) is int) and (dtype is _FLOAT32
@@ -155,7 +156,7 @@ class Tensor:
         if isinstance(other, numbers.Real) and not isinstance(other, np.generic):
             keeps = (kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral))
                      or (kind == "b" and isinstance(other, bool)))
-            return Tensor._constant(other, dtype if keeps else _FLOAT32)
+            return Tensor._constant(other, dtype if keeps else None)
         try:
             return Tensor(other)
         except (TypeError, ValueError):
