@@ -27,8 +27,8 @@ from . import kernels, nograd, ops
 from .errors import axis_message, bounds_error, broadcast_error, tagged_error
 from .errors import renamed as _renamed
 from .function import kernel, kernel_number
-from .recording import composite
 from .nograd import sign
+from .recording import composite
 from .tensor import Tensor, _raw
 
 __all__ = [
