@@ -154,6 +154,19 @@ def test_validation_and_prediction_do_not_count():
     assert diag.history["dense_1"]["dead_units"] == [[1]]    # -X would make unit 1 active
 
 
+def test_a_nan_sample_does_not_make_an_active_relu_unit_dead():
+    """ReLU keeps a NaN; "active on some sample" must not read it as the unit's maximum."""
+    from tinygrad_edu.training.units import DeadLayerCheck, _moving
+    out = np.array([[np.nan, -1.0], [2.0, -1.0]], np.float32)
+    np.testing.assert_array_equal(_moving("relu", out, 1e-3), [True, False])
+    model = Sequential([Dense(2, activation="relu", input_dim=1)])
+    model[0].kernel.data[...] = [[1.0, -1.0]]
+    check = DeadLayerCheck(model)
+    model(tg.Tensor(np.array([[np.nan], [1.0]], np.float32)))
+    assert check.dead_layers() == []
+    check.remove()
+
+
 def test_the_dead_layer_check_watches_a_layer_only_until_it_is_seen_alive():
     """fit's check costs nothing for the rest of an epoch once every layer was seen alive:
     each hook takes itself off, and the next epoch puts it back; a dead layer stays watched."""

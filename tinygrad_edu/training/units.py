@@ -68,8 +68,8 @@ def _as_rows(a):
 
 def _moving(kind, a, tol):
     """Per unit: does it move on some sample of ``a`` (ReLU active; not saturated)?"""
-    if kind == "relu":
-        return a.max(axis=0) > 0
+    if kind == "relu":                  # (not max > 0: ReLU keeps a NaN, and max would be it)
+        return (a > 0).any(axis=0)
     if kind == "sigmoid":
         return ((a > tol) & (a < 1 - tol)).any(axis=0)
     return (np.abs(a) < 1 - tol).any(axis=0)
@@ -182,7 +182,7 @@ class DeadLayerCheck:
         def hook(module, inputs, out):
             if not module.training or out.ndim == 0:
                 return
-            alive[name] = bool(out._data.max() > 0)
+            alive[name] = bool((out._data > 0).any())     # (a NaN sample is not "dead")
             units[name] = out.shape[-1]
             if alive[name]:                       # alive this epoch: nothing more to see
                 handles.pop(name).remove()
