@@ -26,9 +26,8 @@ import numpy as np
 from . import handwritten as hw
 from . import ours
 from ._util import circles, one_blas_thread
-from .suite import ARTICLE, _floor_model, _mlp_models
+from .suite import ARTICLE, MLP_BATCH, _floor_model, _mlp_models
 
-BATCH = {"B1": 32, "B2": 1000}
 BLOCK = 50          # steps per timed block
 FIT_EPOCHS = 5      # epochs per timed fit (B5)
 
@@ -131,15 +130,16 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     rounds = int(argv[0]) if argv else 60
     bench = argv[1].upper() if len(argv) > 1 else "B1"
-    if bench not in BATCH and bench != "B5":
-        print(f"benchmarks.best: {bench!r} is not one of {', '.join(BATCH)}, B5", file=sys.stderr)
+    if bench not in MLP_BATCH and bench != "B5":
+        print(f"benchmarks.best: {bench!r} is not one of {', '.join(MLP_BATCH)}, B5",
+              file=sys.stderr)
         return 2
     with one_blas_thread():
         if bench == "B5":
             best = {name: cpu for name, (cpu, _) in best_fits(rounds).items()}
             title, unit = f"B5 fit of {FIT_EPOCHS} epochs, best of {rounds}", "ms"
         else:
-            best = best_blocks(step_functions(BATCH[bench])[0], rounds)
+            best = best_blocks(step_functions(MLP_BATCH[bench])[0], rounds)
             title, unit = f"{bench} step, best of {rounds} blocks of {BLOCK} steps", "us"
     _print(title, best, unit)
     return 0

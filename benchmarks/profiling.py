@@ -13,7 +13,7 @@ import numpy as np
 
 from . import floor, ours
 from ._util import circles, glorot_params
-from .suite import ARTICLE, _chain_consts
+from .suite import ARTICLE, MLP_BATCH, _chain_consts, _floor_model
 
 
 def _mlp_step(sizes, batch):
@@ -33,8 +33,8 @@ def _chain(n_ops):
 
 #: name -> (make the workload, calls in full mode)
 TARGETS = {
-    "B1": (lambda: _mlp_step(ARTICLE, 32), 3000),
-    "B2": (lambda: _mlp_step(ARTICLE, 1000), 1000),
+    "B1": (lambda: _mlp_step(ARTICLE, MLP_BATCH["B1"]), 3000),
+    "B2": (lambda: _mlp_step(ARTICLE, MLP_BATCH["B2"]), 1000),
     "B4": (lambda: _chain(10_000), 10),
 }
 
@@ -76,17 +76,16 @@ def phases(name, quick=False):
     """
     from tinygrad_edu import Tensor
     from tinygrad_edu.nn.functional import binary_cross_entropy
-    if name not in ("B1", "B2"):
+    if name not in MLP_BATCH:
         raise ValueError(f"phases: only B1 and B2 are training steps, not {name}")
-    X, Y = circles(32 if name == "B1" else 1000, seed=1)
+    X, Y = circles(MLP_BATCH[name], seed=1)
     model = ours.MLP(glorot_params(ARTICLE))
     opt = ours.make_adam(model.params)
     Xt, Yt = Tensor(X), Tensor(Y)
     mine = (lambda _: opt.zero_grad(), lambda _: model.forward(Xt),
             lambda out: binary_cross_entropy(out, Yt), lambda loss: loss.backward(),
             lambda _: opt.step())
-    fm = floor.MLP(glorot_params(ARTICLE), ours.make_adam)
-    fX, fY = floor.Node(X), floor.Node(Y)
+    fm, fX, fY = _floor_model(ARTICLE, X, Y)
     base = (lambda _: fm.zero_grad(), lambda _: fm.forward(fX),
             lambda out: floor.binary_cross_entropy(out, fY), floor.backward,
             lambda _: fm.update())

@@ -16,6 +16,7 @@ from ._util import (TORCH_TOL, Result, circles, glorot_params, max_rel_diff, pea
                     time_interleaved)
 
 ARTICLE = (2, 4, 6, 6, 4, 1)
+MLP_BATCH = {"B1": 32, "B2": 1000}   # the batch of each benchmark that trains the article's net
 CHECK_STEPS = 5      # training steps after which both implementations must agree
 PARAM_TOL = 1e-4     # max |ours - numpy| / (1 + |numpy|) after CHECK_STEPS Adam steps
 
@@ -256,9 +257,10 @@ def run_all(quick=False, only=None, log=print):
         log("PyTorch is not installed: its column stays empty (pip install -e .[torch]).")
     if quick:
         plan = {
-            "B1": lambda: bench_mlp("B1", "seed step 2-4-6-6-4-1, batch 32", ARTICLE, 32, 40, 2,
-                                    1.5, torch),
-            "B2": lambda: bench_mlp("B2", "full batch 1000", ARTICLE, 1000, 20, 2, 1.3, torch),
+            "B1": lambda: bench_mlp("B1", "seed step 2-4-6-6-4-1, batch 32", ARTICLE,
+                                    MLP_BATCH["B1"], 40, 2, 1.5, torch),
+            "B2": lambda: bench_mlp("B2", "full batch 1000", ARTICLE, MLP_BATCH["B2"], 20, 2, 1.3,
+                                    torch),
             "B3": lambda: bench_mlp("B3", "wide 2-64-64-64-1, batch 256 (quick size)",
                                     (2, 64, 64, 64, 1), 256, 6, 2, 1.1, torch, memory=True),
             "B4": lambda: bench_chain(1000, 2, 10_000, (500, 1000), 3.0, torch),
@@ -267,9 +269,10 @@ def run_all(quick=False, only=None, log=print):
         }
     else:
         plan = {
-            "B1": lambda: bench_mlp("B1", "seed step 2-4-6-6-4-1, batch 32", ARTICLE, 32, 2000, 10,
-                                    1.5, torch),
-            "B2": lambda: bench_mlp("B2", "full batch 1000", ARTICLE, 1000, 1000, 10, 1.3, torch),
+            "B1": lambda: bench_mlp("B1", "seed step 2-4-6-6-4-1, batch 32", ARTICLE,
+                                    MLP_BATCH["B1"], 2000, 10, 1.5, torch),
+            "B2": lambda: bench_mlp("B2", "full batch 1000", ARTICLE, MLP_BATCH["B2"], 1000, 10,
+                                    1.3, torch),
             "B3": lambda: bench_mlp("B3", "wide 2-1024-1024-1024-1, batch 4096",
                                     (2, 1024, 1024, 1024, 1), 4096, 8, 4, 1.05, torch, memory=True),
             "B4": lambda: bench_chain(10_000, 7, 100_000, (5_000, 10_000, 20_000), 3.0, torch),
