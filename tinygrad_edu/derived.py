@@ -144,9 +144,11 @@ sum_to = ops.sum_to  # shared with the backward rules (it runs on arrays too)
 
 def _per(x, axis, ddof=0):
     """1 / (elements reduced - ddof); inf if none are left: NaN or inf results, as NumPy's."""
-    axes = (range(x.ndim) if axis is None or x.ndim == 0
-            else axis if isinstance(axis, tuple) else (axis,))
-    n = int(np.prod([x.shape[a] for a in axes])) - ddof
+    if axis is None or x.ndim == 0:
+        n = x.size - ddof                 # (the losses' case: no product of sizes to make)
+    else:
+        n = int(np.prod([x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,))]))
+        n -= ddof
     return 1.0 / n if n > 0 else np.inf
 
 
