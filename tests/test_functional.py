@@ -27,6 +27,14 @@ def test_bce_value_and_clipping():
     assert np.isfinite(F.binary_cross_entropy(Tensor(p), y).item())
 
 
+def test_bce_of_no_samples_is_nan_as_the_mean_of_none():
+    """Its count was clamped to 1, so it read 0 where mse (a mean) reads NaN."""
+    empty = Tensor(np.zeros((0, 1), np.float32))
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(F.binary_cross_entropy(empty, empty).item())
+        assert np.isnan(F.mse_loss(empty, empty).item())
+
+
 def test_bce_after_sigmoid_derives_dz_equals_yhat_minus_y():
     """The article's dZ^[L] = Y_hat - Y (divided by m, because the loss is a mean)."""
     z = leaf(RNG.standard_normal((8, 1)))

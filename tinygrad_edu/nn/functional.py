@@ -14,8 +14,6 @@ loss.  Any other shape mismatch raises ``ValueError``.
 """
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from .. import derived as D
@@ -125,7 +123,7 @@ def binary_cross_entropy(p, y, eps=EPSILON):
     pc = D.clip(p, eps, 1 - eps)
     one = Tensor._const(1, p)                                  # (one constant for both 1 - ...)
     total = D.sum(y * D.log(pc) + (one - y) * D.log(one - pc))
-    return total * (-1.0 / builtins.max(p.size, 1))            # the mean, and the minus sign
+    return total * -D._per(p, None)          # the mean (NaN of no samples, as mean's), negated
 
 
 @composite
