@@ -135,6 +135,8 @@ CASES = [
     ("expand_dims", lambda a: tg.expand_dims(a, 1), lambda a: np.expand_dims(a, 1), [X]),
     ("concatenate", lambda a, b: tg.concatenate([a, b], axis=1),
      lambda a, b: np.concatenate([a, b], axis=1), [X, Y]),
+    ("concatenate_flat", lambda a, b: tg.concatenate([a, b], axis=None),    # backward raised
+     lambda a, b: np.concatenate([a, b], axis=None), [CUBE, X]),            # a bare TypeError
     ("matmul", tg.matmul, np.matmul, [CUBE, draw(4, 2)]),
     ("clip", lambda a: tg.clip(a, -0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5), [X]),
 ] + [(f"einsum {s}", (lambda s: lambda *t: tg.einsum(s, *t))(s),

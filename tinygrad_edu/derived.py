@@ -529,10 +529,13 @@ def astype(x, dtype):
 
 
 def cat(tensors, axis=0):
-    """Concatenate tensors along an existing axis (``np.concatenate``)."""
+    """Concatenate tensors along an existing axis (``np.concatenate``); ``axis=None``
+    joins them flattened."""
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: needs at least one tensor")
+    if axis is None:
+        tensors, axis = [reshape(t, (-1,)) for t in tensors], 0
     return ops.Cat.apply(*tensors, axis=axis)
 
 
