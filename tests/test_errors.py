@@ -131,6 +131,9 @@ def test_cat_and_stack_errors():
                  "number of axes")
     assert_clean(_raises(lambda: tg.cat([a, a], axis=5)), (ValueError, IndexError), "cat", "axis 5")
     assert_clean(_raises(lambda: tg.cat([])), ValueError, "cat")
+    err = _raises(lambda: tg.stack([]))                 # (it said "cat: needs at least one")
+    assert_clean(err, ValueError, "stack")
+    assert str(err).startswith("stack:")
     assert_clean(_raises(lambda: tg.stack([a, Tensor.ones(4, 3)])), ValueError, "stack", (2, 3),
                  (4, 3))
 

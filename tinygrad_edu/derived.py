@@ -543,6 +543,8 @@ def stack(tensors, axis=0):
     """Join tensors of equal shape along a new axis (``np.stack``)."""
     tensors = [_as_tensor(t) for t in tensors]
     shapes = {t.shape for t in tensors}
+    if not shapes:
+        raise ValueError("stack: needs at least one tensor")
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     return cat([unsqueeze(t, axis) for t in tensors], axis=axis)
