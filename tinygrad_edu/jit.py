@@ -349,7 +349,8 @@ class Jit:
             result = self.fn(*given)
         for i, s in trace.arg_effects:
             engine.accumulate(args[i], trace.keep[s])
-        if inplace.last_write != trace.writes:
+        if inplace.last_write != trace.writes:   # the cause to name first: an in-place op's
+            trace.impure = None                     # own arrays would be blamed otherwise
             trace.refuse("something was changed in place (+=, x[i] = v, x.data = ..., or an "
                          "optimizer step); do that outside the jitted function")
         outside = [i for i, a in enumerate(args) if a._ctx is not None and a._requires_grad]
