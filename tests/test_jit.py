@@ -261,6 +261,16 @@ def test_in_place_changes_and_optimizer_steps_inside_are_refused():
         tg.jit(step)(Tensor([1.0]))
 
 
+def test_a_recorded_setitem_inside_is_refused_as_an_in_place_change():
+    """(It was refused for the mask array the assignment makes, which the user never wrote.)"""
+    def f(x):
+        y = x * 1
+        y[0] = x[1] * 2
+        return y
+    with pytest.raises(tg.JitError, match="changed in place"):
+        tg.jit(f)(Tensor(np.ones((2, 2)), requires_grad=True))
+
+
 def test_arguments_must_be_tensors():
     with pytest.raises(TypeError, match="argument 0 is a ndarray"):
         tg.jit(lambda x: x)(np.ones(2))
@@ -290,6 +300,36 @@ def test_softmax_cross_entropy_and_max_replay_like_eager():
             np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(got_grad, w.grad.numpy())
     assert step.replays == 3
+
+
+@pytest.mark.parametrize("name, f", [
+    ("cumsum", lambda x: tg.cumsum(x, axis=1)),                 # a scan's padding
+    ("cumprod", lambda x: tg.cumprod(x)),
+    ("prod", lambda x: tg.prod(x[:, :3], axis=1)),              # an odd axis: a 1 is appended
+    ("diagonal", lambda x: tg.diagonal(x, 1)),                  # a strided slice, not index arrays
+    ("trace", lambda x: tg.trace(x, -1)),
+    ("diag", lambda x: tg.diag(x[0], 1)),
+    ("einsum", lambda x: tg.einsum("ii->i", x)),                # a repeated letter: a diagonal
+    ("repeat", lambda x: tg.repeat(x, [1, 0, 2, 3], axis=1)),   # one count per element
+    ("bce_with_logits", lambda x: nn.functional.binary_cross_entropy_with_logits(
+        x, (x > 0).astype("float32"))),                         # its sign test is a kernel
+])
+def test_library_ops_that_build_constants_replay_like_eager(name, f):
+    """Each made a constant or an index with NumPy from inside (a pad, a 1, diagonal's index
+    arrays, z.data >= 0), so jit refused a user's function that called it."""
+    def loss(x):
+        out = f(x)
+        (out * out).sum().backward()
+        return out
+
+    step = tg.jit(loss)
+    rng = np.random.default_rng(5)
+    for _ in range(4):
+        a = rng.standard_normal((4, 4)).astype(np.float32)
+        x, xj = Tensor(a, requires_grad=True), Tensor(a, requires_grad=True)
+        np.testing.assert_array_equal(step(xj).numpy(), loss(x).numpy())
+        np.testing.assert_array_equal(xj.grad.numpy(), x.grad.numpy())
+    assert step.replays == 2
 
 
 def test_integer_labels_replay_and_are_checked_on_every_batch():

@@ -137,8 +137,9 @@ def binary_cross_entropy_with_logits(z, y):
     """
     z = D._as_float(z)
     y = align_target(z, y, "binary_cross_entropy_with_logits")
-    pos = z.data >= 0
-    log1p_exp = D.log(D.exp(z * Tensor._const(np.where(pos, -1, 1), z)) + 1)   # log(1 + e^-|z|)
+    pos = kernel(np.greater_equal, z._data, 0)         # (kernels: jit recomputes them per batch)
+    sign = Tensor._const(kernel(np.where, pos, -1, 1), z)
+    log1p_exp = D.log(D.exp(z * sign) + 1)                # log(1 + e^-|z|)
     softplus = D.where(pos, z + log1p_exp, log1p_exp)
     return D.mean(softplus - z * y)
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import derived as D
 from ..errors import axis_message, tagged_error
+from ..function import kernel
 from ..tensor import Tensor
 
 
@@ -14,6 +15,12 @@ def tensor(x, like=None):
     if isinstance(x, Tensor):
         return x
     return like._lift(x) if like is not None else Tensor(x)
+
+
+def filled(shape, value, like):
+    """A constant of ``shape`` holding ``value``, in Tensor ``like``'s dtype (a scan's padding,
+    a product's extra 1).  It is made by a ``kernel``, so ``jit`` sees where it comes from."""
+    return Tensor._const(kernel(np.full, shape, value, like._data.dtype), like)
 
 
 def floating(x):

@@ -26,6 +26,7 @@ import numpy as np
 from .. import derived as D
 from ..recording import composite
 from ._common import tensor
+from .linalg import diagonal
 
 __all__ = ["einsum"]
 
@@ -73,10 +74,8 @@ def _take_diagonals(x, term):
         if x.shape[i] != x.shape[j]:
             raise ValueError(f"einsum: letter {c!r} is repeated in one operand with sizes "
                              f"{x.shape[i]} and {x.shape[j]}")
-        rest = [k for k in range(len(term)) if k not in (i, j)]
-        rows = np.arange(x.shape[i])
-        x = D.transpose(x, *(rest + [i, j]))[..., rows, rows]
-        term = "".join(term[k] for k in rest) + c
+        x = diagonal(x, 0, i, j)        # (axes i and j go; the diagonal is the last axis)
+        term = "".join(term[k] for k in range(len(term)) if k not in (i, j)) + c
     return x, term
 
 

@@ -152,11 +152,12 @@ def kron(a, b):
     return (spread_a * spread_b).reshape(tuple(p * q for p, q in zip(sa, sb)))
 
 
-def _diagonal_index(n, m, offset):
-    """Row and column indices of diagonal ``offset`` of an n x m matrix."""
+def _diagonal_slice(n, m, offset):
+    """Diagonal ``offset`` of an n x m matrix as a slice of the matrix flattened (row by row):
+    from its first element, every (m + 1)-th.  A slice, not index arrays: ``jit`` replays it."""
     length = max(0, min(n + min(offset, 0), m - max(offset, 0)))
-    rows = np.arange(length) - min(offset, 0)
-    return rows, rows + offset
+    start = offset if offset >= 0 else -offset * m
+    return slice(start, start + (m + 1) * length, m + 1)
 
 
 @composite
@@ -178,8 +179,8 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
         raise ValueError(f"diagonal: axis1 and axis2 cannot be the same axis ({axis1})")
     rest = [k for k in range(a.ndim) if k not in (i, j)]
     moved = D.transpose(a, *(rest + [i, j]))
-    rows, cols = _diagonal_index(a.shape[i], a.shape[j], offset)
-    return moved[..., rows, cols]
+    n, m = a.shape[i], a.shape[j]
+    return D.reshape(moved, moved.shape[:-2] + (n * m,))[..., _diagonal_slice(n, m, offset)]
 
 
 @composite
@@ -214,8 +215,8 @@ def diag(v, k=0):
         raise ValueError(f"diag: input must be 1-D (to build a matrix) or 2-D (to take its "
                          f"diagonal), got shape {v.shape}")
     n = v.shape[0] + abs(k)
-    rows, cols = _diagonal_index(n, n, k)
-    return ops.ScatterAdd.apply(v, index=(rows, cols), shape=(n, n))
+    flat = ops.ScatterAdd.apply(v, index=_diagonal_slice(n, n, k), shape=(n * n,))
+    return D.reshape(flat, (n, n))
 
 
 def _triangle(m, k, lower, op):

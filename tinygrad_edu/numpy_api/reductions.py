@@ -20,8 +20,7 @@ import numpy as np
 from .. import derived as D
 from ..function import kernel
 from ..recording import composite
-from ..tensor import Tensor
-from ._common import axes_tuple, axis_index, tensor
+from ._common import axes_tuple, axis_index, filled, tensor
 
 __all__ = ["prod", "cumsum", "cumprod", "diff", "sort"]
 
@@ -50,7 +49,7 @@ def prod(a, axis=None, keepdims=False):
     y = D.transpose(a, *(kept + list(axes))).reshape(out_shape + (n,)) if a.ndim else a.reshape(1)
     while y.shape[-1] > 1:                       # one round: neighbours multiplied
         if y.shape[-1] % 2:                      # an odd one out is paired with a 1
-            y = D.cat([y, Tensor._const(np.ones(y.shape[:-1] + (1,)), y)], axis=-1)
+            y = D.cat([y, filled(y.shape[:-1] + (1,), 1, y)], axis=-1)
         y = y[..., 0::2] * y[..., 1::2]
     if y.shape[-1] == 0:                         # an empty product is 1
         y = D.sum(y, axis=-1, keepdims=True) + 1
@@ -69,7 +68,7 @@ def _scan(a, axis, combine, identity, op):
     y = D.swapaxes(a, axis, -1) if axis != a.ndim - 1 else a
     n, k = y.shape[-1], 1
     while k < n:                                 # y[i] combines the 2k elements ending at i
-        pad = Tensor._const(np.full(y.shape[:-1] + (k,), identity), y)
+        pad = filled(y.shape[:-1] + (k,), identity, y)
         y = combine(y, D.cat([pad, y[..., :n - k]], axis=-1))
         k *= 2
     return D.swapaxes(y, axis, -1) if axis != a.ndim - 1 else y

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import derived as D
+from ..function import kernel
 from ..recording import composite
 from ._common import axes_tuple, axis_index, tensor
 
@@ -75,8 +76,15 @@ def repeat(a, repeats, axis=None):
     if counts.shape != (a.shape[axis],):
         raise ValueError(f"repeat: {counts.size} repeats for axis {axis} of length "
                          f"{a.shape[axis]} (tensor shape {a.shape}); give one per element")
-    index = np.repeat(np.arange(a.shape[axis]), counts)
-    return a[(slice(None),) * axis + (index,)]
+    # The positions to gather, by a kernel from Python numbers (so jit sees where they come
+    # from), taken along axis 0: an index array alone, which jit follows, not in a tuple.
+    index = kernel(_repeated_positions, tuple(counts.tolist()))
+    return D.swapaxes(D.swapaxes(a, 0, axis)[index], 0, axis) if axis else a[index]
+
+
+def _repeated_positions(counts):
+    """0 counts[0] times, 1 counts[1] times, ...: the positions ``repeat`` gathers."""
+    return np.repeat(np.arange(len(counts)), counts)
 
 
 @composite
