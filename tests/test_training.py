@@ -180,6 +180,20 @@ def test_categorical_and_sparse_losses_train():
         assert hist.history["accuracy"][-1] > 0.95
 
 
+@pytest.mark.parametrize("shape", [(6,), (6, 1)])
+def test_integer_labels_with_categorical_crossentropy_name_the_fix(shape):
+    """Keras' commonest mix-up: the error says to use the sparse loss or to one-hot encode."""
+    model = Sequential([Dense(3, input_dim=2, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    with pytest.raises(ValueError, match="sparse_categorical_crossentropy") as err:
+        model.fit(np.ones((6, 2)), (np.arange(6) % 3).reshape(shape), verbose=0)
+    assert "one-hot" in str(err.value) and str(shape) in str(err.value)
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")   # wrong width: no hint
+    with pytest.raises(ValueError) as err:
+        model.fit(np.ones((6, 2)), np.ones((6, 4)), verbose=0)
+    assert "sparse" not in str(err.value)
+
+
 def test_mse_and_custom_metric():
     X = np.linspace(-1, 1, 64, dtype=np.float32).reshape(-1, 1)
     y = 3 * X[:, 0] + 1

@@ -164,7 +164,8 @@ class Model(Module):
                 self.loss(out, Tensor._make(y[:2], False, None))
         except (ValueError, TypeError, IndexError) as e:
             raise ValueError(f"{op}: labels y of shape {y.shape} do not match the model's output "
-                             f"of shape {('n',) + out.shape[1:]}: {e}") from None
+                             f"of shape {('n',) + out.shape[1:]}: {e}"
+                             f"{_class_label_hint(self.loss_name, y, out)}") from None
         if self.loss_name == "binary_crossentropy" and (y.min() < 0 or y.max() > 1):
             raise ValueError(f"{op}: binary_crossentropy needs labels in [0, 1], y has values from "
                              f"{y.min()} to {y.max()}")
@@ -473,3 +474,13 @@ def _output_shape_of(layer, shape):
 def _build_layer(layer, shape, rng=None):
     """``layer.build`` from the per-sample ``shape`` (Dense takes its last axis, as it maps it)."""
     layer.build(shape if hasattr(layer, "compute_output_shape") else shape[-1], rng=rng)
+
+
+def _class_label_hint(loss_name, y, out):
+    """The fix when integer class labels meet a loss that wants one-hot rows (Keras' commonest
+    mix-up), else ''."""
+    if (loss_name == "categorical_crossentropy" and out.ndim == 2 and out.shape[1] > 1
+            and y.ndim <= 2 and y.size == len(y) and np.array_equal(y, np.round(y))):
+        return (" y looks like integer class labels: use loss='sparse_categorical_crossentropy' "
+                "for them, or one-hot encode y (np.eye(classes)[y]).")
+    return ""
