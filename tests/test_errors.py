@@ -123,6 +123,14 @@ def test_matmul_errors(sa, sb, detail):
         assert str(sa) in str(err) and str(sb) in str(err)
 
 
+@pytest.mark.parametrize("fn", [lambda: Tensor(np.ones(2, np.int8)) + 300,
+                                lambda: 300 * Tensor(np.ones(2, np.uint8)),
+                                lambda: Tensor(np.ones(2, np.uint8)) - (-1)])
+def test_an_integer_that_does_not_fit_the_tensors_dtype(fn):
+    """NumPy 2 refuses it as NumPy does; it was NumPy's bare OverflowError from tensor.py."""
+    assert_clean(_raises(fn), OverflowError, "integer operand", "out of bounds", "astype")
+
+
 def test_cat_and_stack_errors():
     a = Tensor.ones(2, 3)
     assert_clean(_raises(lambda: tg.cat([a, Tensor.ones(2, 4)])), ValueError, "cat", (2, 3), (2, 4),

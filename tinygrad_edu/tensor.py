@@ -156,7 +156,13 @@ class Tensor:
         if isinstance(other, numbers.Real) and not isinstance(other, np.generic):
             keeps = (kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral))
                      or (kind == "b" and isinstance(other, bool)))
-            return Tensor._constant(other, dtype if keeps else None)
+            try:
+                return Tensor._constant(other, dtype if keeps else None)
+            except OverflowError:       # NumPy 2 keeps an int tensor's dtype and refuses
+                raise OverflowError(f"integer operand: {other} is out of bounds for the {dtype} "
+                                    f"tensor it is combined with (NumPy's rule: the tensor's "
+                                    f"dtype is kept); convert the tensor first, e.g. "
+                                    f"x.astype('int64')") from None
         try:
             return Tensor(other)
         except (TypeError, ValueError):
