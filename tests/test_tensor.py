@@ -53,6 +53,14 @@ def test_unsupported_dtype():
         Tensor(np.array(["a", "b"]))
 
 
+@pytest.mark.parametrize("data, kind", [(None, "NoneType"), ((i for i in range(2)), "generator"),
+                                        ({1: 2}, "dict"), ([1.0, None], "list")])
+def test_things_that_are_not_numbers_name_themselves(data, kind):
+    """They read "unsupported dtype object", NumPy's view of them, not the user's."""
+    with pytest.raises(TypeError, match=f"cannot make a tensor from {kind}.*a number, a"):
+        Tensor(data)
+
+
 def test_attributes():
     t = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="w")
     assert isinstance(t.data, np.ndarray)
@@ -208,6 +216,17 @@ def test_len_and_iter():
     np.testing.assert_array_equal(rows[1].data, A[1])
     with pytest.raises(TypeError):
         len(Tensor(1.0))
+    with pytest.raises(TypeError, match="iter: iteration over a 0-d tensor"):   # (it said "len")
+        list(Tensor(1.0))
+
+
+def test_format_spec_formats_a_one_element_tensor_as_in_pytorch():
+    loss = Tensor(1.23456, requires_grad=True) * 2
+    assert f"{loss:.3f}" == "2.469" and f"{Tensor([2.5]):>6.1f}" == "   2.5"
+    assert f"{Tensor(np.int64(3)):03d}" == "003"
+    assert f"{loss}" == str(loss)                       # no spec: the repr, any shape
+    with pytest.raises(TypeError, match=r"format: .*shape \(2,\).*item\(\)"):
+        f"{Tensor([1.0, 2.0]):.2f}"
 
 
 def test_numpy_interop():

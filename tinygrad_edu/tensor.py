@@ -91,6 +91,10 @@ class Tensor:
             given = f" with dtype={dtype!r}" if dtype is not None else ""
             raise type(e)(f"Tensor: cannot make a tensor from {type(data).__name__} "
                           f"{_short(data)}{given}: {why}") from None
+        if arr.dtype.kind == "O":       # None, a generator, a dict, a list holding such things
+            raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
+                            f"{_short(data)}: give a number, a (nested) list of numbers, or an "
+                            f"array (a generator: list(...) it first)")
         if arr.dtype.kind not in _SUPPORTED_KINDS:
             raise TypeError(f"Tensor: unsupported dtype {arr.dtype}; use a float, int or bool dtype "
                             f"(e.g. dtype='float32').")
@@ -302,6 +306,8 @@ class Tensor:
         return self.shape[0]
 
     def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iter: iteration over a 0-d tensor (a single number); use x.item()")
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
@@ -313,6 +319,16 @@ class Tensor:
 
     def __float__(self):
         return float(self.item())
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"`` formats a one-element tensor's number, as in PyTorch."""
+        if not spec:
+            return str(self)
+        if self._data.size != 1:
+            raise TypeError(f"format: the spec {spec!r} formats a number, and this tensor has "
+                            f"shape {self.shape}; format x.item() of a one-element tensor, or "
+                            f"x.numpy() (NumPy's array formatting)")
+        return format(self.item(), spec)
 
     def __int__(self):
         value = self.item()
