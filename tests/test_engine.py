@@ -47,6 +47,27 @@ def test_micrograd_more_ops_with_inplace_updates():
     assert abs(b.grad.item() - 645.5772594752186) < tol
 
 
+def test_micrograds_readme_example_runs_verbatim_with_its_prints(capsys):
+    """micrograd's README, Value -> Tensor: its f-strings format .data and .grad too."""
+    a = scalar(-4.0)
+    b = scalar(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    print(f'{g.data:.4f}')  # prints 24.7041, the outcome of this forward pass
+    g.backward()
+    print(f'{a.grad:.4f}')  # prints 138.8338, i.e. the numerical value of dg/da
+    print(f'{b.grad:.4f}')  # prints 645.5773, i.e. the numerical value of dg/db
+    assert capsys.readouterr().out == "24.7041\n138.8338\n645.5773\n"
+
+
 def test_inplace_update_keeps_the_old_value_for_ops_recorded_before():
     c = scalar(3.0)
     k = c * 1.0                      # c's old value, into a non-leaf
