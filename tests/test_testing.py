@@ -144,6 +144,20 @@ def test_argument_errors():
         gradgradcheck(lambda x: x * 2, Tensor([1.0]))
 
 
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck])
+@pytest.mark.parametrize("kwargs, kind, match", [
+    ({"fn": 3}, TypeError, "fn must be a callable"),          # was Python's "'int' object is not
+    ({"eps": 0}, ValueError, "eps must be a finite number > 0"),   # callable", from inside
+    ({"eps": -1e-6}, ValueError, "eps must be"),                    # (these three: every entry
+    ({"atol": -1}, ValueError, "atol must be a finite number >= 0"),   # read NaN, reported
+    ({"rtol": float("nan")}, ValueError, "rtol must be"),              # as a gradient mismatch)
+])
+def test_bad_options_are_refused_before_any_work(check, kwargs, kind, match):
+    kwargs = {"fn": lambda x: x * x, **kwargs}
+    with pytest.raises(kind, match=f"^{check.__name__}: {match}"):
+        check(kwargs.pop("fn"), t64([1.0, 2.0]), **kwargs)
+
+
 def test_checks_are_deterministic():
     x = t64(np.linspace(-1, 1, 80))
     msgs = []

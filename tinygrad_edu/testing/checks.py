@@ -86,9 +86,17 @@ def _run(fn, args, what):
         return _call(fn, args, what)
 
 
-def _check_kinks(kinks, what):
+def _check_options(what, fn, kinks, eps, atol, rtol):
+    """The arguments every check takes, checked before any work."""
+    if not callable(fn):
+        raise TypeError(f"{what}: fn must be a callable taking the inputs, got "
+                        f"{type(fn).__name__}")
     if kinks not in ("warn", "ignore", "raise"):
         raise ValueError(f"{what}: kinks must be 'warn', 'ignore' or 'raise', got {kinks!r}")
+    for name, value, low in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+        ok = isinstance(value, (int, float, np.number)) and np.isfinite(value)
+        if not ok or value < 0 or (name == "eps" and value == 0):
+            raise ValueError(f"{what}: {name} must be a finite number {low}, got {value!r}")
 
 
 def _inputs_to_check(inputs, what, hint=" Create the inputs to check with requires_grad=True."):
@@ -303,7 +311,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     >>> gradcheck(BadSquare.apply, x, raise_exception=False)
     False
     """
-    _check_kinks(kinks, _what)
+    _check_options(_what, fn, kinks, eps, atol, rtol)
     args, wanted = _inputs_to_check(inputs, _what)
     out = _run(fn, args, _what)
     return _compare(out, wanted, _Evaluator(fn, args, _what), eps, atol, rtol, raise_exception,
@@ -450,7 +458,7 @@ def gradcheck_params(fn, params, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception
     >>> w.dtype                                         # untouched
     dtype('float32')
     """
-    _check_kinks(kinks, "gradcheck_params")
+    _check_options("gradcheck_params", fn, kinks, eps, atol, rtol)
     params = [params] if isinstance(params, Tensor) else list(params)
     if not params:
         raise ValueError("gradcheck_params: no parameters given")
@@ -497,6 +505,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     >>> gradgradcheck(lambda x: x.tanh() * x, x)
     True
     """
+    _check_options("gradgradcheck", fn, kinks, eps, atol, rtol)
     args, wanted = _inputs_to_check(inputs, "gradgradcheck", hint="")
     wrt = list(wanted)
     out = _run(fn, args, "gradgradcheck")
