@@ -115,6 +115,27 @@ def _npz_with_header(path, name, shape, data=b""):
         zf.writestr(name + ".npy", buf.getvalue() + data)
 
 
+def test_a_missing_folder_is_named_not_our_temporary_file(tmp_path):
+    """It was FileNotFoundError for '<folder>/.tmp-xxxx.npz', a name the user never gave."""
+    tg.manual_seed(0)
+    model, folder = article_model(), tmp_path / "no" / "such"
+    opt = tg.optim.Adam(model.parameters())
+    for obj in (model, opt):
+        with pytest.raises(FileNotFoundError, match=r"^save_weights: the folder .*such.* does not "
+                                                    r"exist; create it first"):
+            obj.save_weights(folder / "w.npz")
+    assert not (tmp_path / "no").exists()
+
+
+def test_set_weights_names_itself_in_its_errors():
+    """(Its shape and dtype errors said load_state_dict, the method it uses.)"""
+    model = article_model()
+    arrays = model.get_weights()
+    arrays[0] = np.ones((3, 4))
+    with pytest.raises(ValueError, match=r"^set_weights: parameter 'dense_1.kernel' has shape"):
+        model.set_weights(arrays)
+
+
 def test_huge_claimed_shape_rejected_before_reading_data(tmp_path, monkeypatch):
     a = article_model()
     sd = a.state_dict()

@@ -30,22 +30,26 @@ import numpy as np
 __all__ = ["save_arrays", "load_arrays", "read_headers"]
 
 
-def save_arrays(path, arrays):
+def save_arrays(path, arrays, what="save_arrays"):
     """Write ``{name: array}`` to ``path`` (an uncompressed ``.npz``), atomically.
 
-    The file is written exactly at ``path`` (no suffix is added).
+    The file is written exactly at ``path`` (no suffix is added).  ``what`` names
+    the caller in errors.
     """
     path = os.fspath(path)
     clean = {}
     for name, arr in arrays.items():
         if not isinstance(name, str) or not name:
-            raise ValueError(f"save_arrays: array names must be non-empty strings, got {name!r}")
+            raise ValueError(f"{what}: array names must be non-empty strings, got {name!r}")
         a = np.asarray(arr)
         if a.dtype.kind not in "fiub":
-            raise ValueError(f"save_arrays: {name!r} has dtype {a.dtype}; only numeric arrays "
+            raise ValueError(f"{what}: {name!r} has dtype {a.dtype}; only numeric arrays "
                              f"can be saved (no pickled objects)")
         clean[name] = a
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):    # (else the error names our temporary file)
+        raise FileNotFoundError(f"{what}: the folder {directory!r} does not exist; create it "
+                                f"first, e.g. os.makedirs({directory!r})")
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -273,7 +273,7 @@ class Optimizer:
     def save_weights(self, path):
         """Write :meth:`state_dict` to an ``.npz`` file, atomically."""
         from . import io
-        io.save_arrays(path, self.state_dict())
+        io.save_arrays(path, self.state_dict(), what="save_weights")
 
     def load_weights(self, path):
         """Load a file written by :meth:`save_weights` (no pickle; checked before use)."""

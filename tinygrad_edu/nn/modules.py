@@ -271,7 +271,7 @@ class Module:
                     f"{op}: layer {m.name!r} is not built yet, so its parameters do not exist. "
                     f"Give the first layer input_dim=..., or call the model once on data first.")
 
-    def load_state_dict(self, state, strict=True):
+    def load_state_dict(self, state, strict=True, *, _op="load_state_dict"):
         """Copy arrays into the parameters, checking everything before changing anything.
 
         Parameters
@@ -289,7 +289,7 @@ class Module:
             A shape that differs from the parameter's, or non-numeric data.
             On any error no parameter has been changed.
         """
-        self._check_built("load_state_dict")
+        self._check_built(_op)
         params = dict(self.named_parameters())
         missing = [k for k in params if k not in state]
         extra = [k for k in state if k not in params]
@@ -299,7 +299,7 @@ class Module:
                 parts.append(f"missing: {', '.join(missing)}")
             if extra:
                 parts.append(f"unexpected: {', '.join(extra)}")
-            raise KeyError(f"load_state_dict: the names do not match the model's parameters "
+            raise KeyError(f"{_op}: the names do not match the model's parameters "
                            f"({'; '.join(parts)}). Model parameters: {', '.join(params)}")
         staged = []
         for name, p in params.items():
@@ -307,10 +307,10 @@ class Module:
                 continue
             arr = np.asarray(state[name])
             if arr.shape != p.shape:
-                raise ValueError(f"load_state_dict: parameter {name!r} has shape {p.shape} but the "
+                raise ValueError(f"{_op}: parameter {name!r} has shape {p.shape} but the "
                                  f"given array has shape {arr.shape}")
             if arr.dtype.kind not in "fiub":
-                raise ValueError(f"load_state_dict: parameter {name!r}: expected numbers, got an "
+                raise ValueError(f"{_op}: parameter {name!r}: expected numbers, got an "
                                  f"array of dtype {arr.dtype}")
             staged.append((p, arr))
         for p, arr in staged:                 # all checked: now change the parameters
@@ -332,13 +332,13 @@ class Module:
         if len(weights) != len(names):
             raise ValueError(f"set_weights: the model has {len(names)} parameters "
                              f"({', '.join(names)}), got {len(weights)} arrays")
-        self.load_state_dict(dict(zip(names, weights)))
+        self.load_state_dict(dict(zip(names, weights)), _op="set_weights")
 
     def save_weights(self, path):
         """Write the parameters to ``path`` as ``.npz`` (names as keys), atomically."""
         from .. import io
         self._check_built("save_weights")
-        io.save_arrays(path, self.state_dict())
+        io.save_arrays(path, self.state_dict(), what="save_weights")
 
     def load_weights(self, path):
         """Load parameters written by :meth:`save_weights`.
