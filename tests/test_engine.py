@@ -138,6 +138,38 @@ def test_a_users_function_with_a_wrong_gradient_shape_is_named():
         Bad.apply(x).backward()
 
 
+def _op(forward, backward):
+    return type("Op", (tg.Function,), {"forward": forward, "backward": backward})
+
+
+@pytest.mark.parametrize("backward, kind, match", [
+    (lambda self, g, out: g * self.inputs[1], RuntimeError,       # b's gradient was silently
+     r"Op.backward returned 1 gradient\(s\) for 2 input\(s\)"),   # None: PyTorch refuses too
+    (lambda self, g, out: (g, g, g), RuntimeError, r"returned 3 gradient\(s\) for 2"),
+    (lambda self, g, out: (g.numpy(), None), TypeError,            # was AttributeError: no _data
+     r"Op.backward returned a ndarray as the gradient of input 0; return Tensors"),
+    (lambda self, g, out: (None, 1.0), TypeError, r"a float as the gradient of input 1"),
+])
+def test_a_users_backward_must_return_one_tensor_or_none_per_input(backward, kind, match):
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(kind, match=match):
+        _op(lambda self, x, y: x * y, backward).apply(a, b).sum().backward()
+
+
+def test_a_users_backward_may_return_a_list_and_none():
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    op = _op(lambda self, x, y: x * y, lambda self, g, out: [g * self.inputs[1], None])
+    op.apply(a, b).sum().backward()
+    assert a.grad.tolist() == [3.0, 4.0] and b.grad is None
+
+
+def test_a_users_forward_that_returns_no_array_is_named():
+    """forward returning None made a 0-d object tensor; the error came later, about grad."""
+    with pytest.raises(TypeError, match=r"Op.forward returned None; forward receives NumPy "
+                                        r"arrays and must return one NumPy array"):
+        _op(lambda self, x: None, lambda self, g, out: g).apply(Tensor([1.0], requires_grad=True))
+
+
 # --------------------------------------------- .grad arrays: kept, never shared ---
 class _GradIsAnInput(tg.Function):
     """d(a * b)/da = b: a rule of one's own that returns one of its inputs as it is."""

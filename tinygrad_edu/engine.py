@@ -137,11 +137,20 @@ def _check_usable(fn, out):
 def _custom_rule(fn, grad, out):
     """A user's ``Function.backward``: one gradient per input, each of its input's shape."""
     grads = fn.backward(grad, out)
-    grads = grads if type(grads) is tuple else (grads,)
-    for x, g in zip(fn.inputs, grads):
+    grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+    name, n = type(fn).__name__, len(fn.inputs)
+    if len(grads) != n:
+        raise RuntimeError(
+            f"{name}.backward returned {len(grads)} gradient(s) for {n} input(s); return one "
+            f"per input of forward, in order (None for an input that needs none).")
+    for i, (x, g) in enumerate(zip(fn.inputs, grads)):
+        if g is not None and not _is_tensor(g):
+            raise TypeError(
+                f"{name}.backward returned a {type(g).__name__} as the gradient of input {i}; "
+                f"return Tensors (compute with Tensor ops on grad and self.inputs) or None.")
         if g is not None and x._requires_grad and g.shape != x.shape:
             raise RuntimeError(
-                f"{type(fn).__name__}.backward returned a gradient of shape {g.shape} for an "
+                f"{name}.backward returned a gradient of shape {g.shape} for an "
                 f"input of shape {x.shape}; a gradient must have its input's shape.")
     return grads
 

@@ -148,6 +148,8 @@ class Function:
             raise _op_error(cls, inputs, kwargs, e) from None
         if type(data) is not _ndarray:
             data = _asarray(data)
+            if data.dtype.kind == "O":      # None, a list holding Tensors, ...
+                raise _not_an_array(cls, data)
         dtype = data.dtype              # ints and bools have no gradient (float32: the usual float)
         if recording.grad_enabled and (dtype is _FLOAT32 or dtype.kind == "f"):
             for t in inputs:
@@ -185,6 +187,14 @@ def _op_error(cls, inputs, kwargs, err):
         return err
     shapes = [t.shape for t in inputs]
     return tagged_error(err, cls.describe_error(shapes, kwargs, err), cls.__name__.lower())
+
+
+def _not_an_array(cls, data):
+    """What a ``forward`` that returned no array of numbers hears."""
+    what = "a sequence of non-numbers" if data.ndim else type(data.item()).__name__
+    what = "None" if what == "NoneType" else what
+    return TypeError(f"{cls.__name__}.forward returned {what}; forward receives NumPy arrays "
+                     f"and must return one NumPy array (of numbers)")
 
 
 def kernel(f, *arrays, **kwargs):
