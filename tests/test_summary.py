@@ -89,6 +89,16 @@ def test_summary_of_one_layer_and_of_unknown_shapes():
     assert "output shapes unknown" in text_of(net, input_shape=(5,))   # a size it cannot take
 
 
+def test_a_long_layer_label_widens_its_column_instead_of_touching_the_shape():
+    """'max_pooling2d_1 (MaxPooling2D)' is 30 characters: it ran into '(None, 3, 3, 4)'."""
+    model = Sequential([tg.Conv2D(4, 3, input_shape=(8, 8, 1)), tg.MaxPooling2D(2)])
+    text = text_of(model)
+    assert row(text, "max_pooling2d_1")[:3] == ["max_pooling2d_1", "(MaxPooling2D)", "(None,"]
+    lines = text.splitlines()
+    assert len({len(line) for line in lines if line.startswith("=")}) == 1   # rules as wide
+    assert row(text_of(Dense(4, input_dim=3, name="d")), "d")[:2] == ["d", "(Dense)"]
+
+
 def test_keras_names_keep_acronyms_whole():
     assert MLP().name == "mlp"
     assert [_snake(n) for n in ("Dense", "TwoLayer", "MyMLPBlock", "ReLU")] == [

@@ -131,12 +131,12 @@ def _own_parameters(module):
 
 
 def _keras_lines(module, rows):
-    w = (30, 22, 12)
+    labels = [f"{name} ({type(layer).__name__})" for name, layer, _ in rows]
+    w = (max([30] + [len(s) + 1 for s in labels]), 22, 12)   # (a long label keeps a gap)
     lines = [f"{'Layer (type)':<{w[0]}}{'Output Shape':<{w[1]}}{'Param #':>{w[2]}}", "=" * sum(w)]
-    for name, layer, shape in rows:
+    for label, (name, layer, shape) in zip(labels, rows):
         shown = "?" if shape is None else "(None, " + ", ".join(map(str, shape)) + ")"
-        lines.append(f"{name + ' (' + type(layer).__name__ + ')':<{w[0]}}{shown:<{w[1]}}"
-                     f"{_count(layer):>{w[2]}}")
+        lines.append(f"{label:<{w[0]}}{shown:<{w[1]}}{_count(layer):>{w[2]}}")
     for name, p in _own_parameters(module):
         lines.append(f"{name + ' (parameter)':<{w[0]}}{str(p.shape):<{w[1]}}{p.size:>{w[2]}}")
     total = module.count_params()
