@@ -220,6 +220,24 @@ def test_len_and_iter():
         list(Tensor(1.0))
 
 
+def test_an_assigned_grad_must_be_a_tensor_of_the_tensors_shape_and_dtype():
+    """As in PyTorch.  A (1,) grad was broadcast by the next backward, silently; a (3,) one or
+    an array failed later inside an optimizer with NumPy's or Python's own message."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="grad: assigned grad must be a Tensor or None, got "
+                                        "ndarray"):
+        x.grad = np.ones(2)
+    for wrong in (Tensor([5.0]), Tensor([1.0, 2.0, 3.0]), Tensor([1.0, 2.0], dtype="float64")):
+        with pytest.raises(ValueError, match=r"grad: assigned grad has shape .* must match"):
+            x.grad = wrong
+    assert x.grad is None                                 # refused: nothing was stored
+    x.grad = Tensor([0.5, 0.5])
+    (x * 2).sum().backward()                              # accumulates into the assigned one
+    assert x.grad.tolist() == [2.5, 2.5]
+    x.grad = None
+    assert x.grad is None
+
+
 def test_format_spec_formats_a_one_element_tensor_as_in_pytorch():
     loss = Tensor(1.23456, requires_grad=True) * 2
     assert f"{loss:.3f}" == "2.469" and f"{Tensor([2.5]):>6.1f}" == "   2.5"

@@ -210,16 +210,16 @@ def accumulate(t, g, create_graph=False, owned=False):
     (a forgotten ``zero_grad()``) warns: see ``inplace.grad_is_stale``.
     """
     dtype = t._data.dtype
-    if t.grad is not None and inplace.grad_is_stale(t):
+    if t._grad is not None and inplace.grad_is_stale(t):
         inplace.warn_stale_grad(t)
     if create_graph:
-        total = g if t.grad is None else t.grad + g
-        t.grad = total if total._data.dtype == dtype else total.astype(dtype)
-    elif t.grad is None:
-        t.grad = t._make(g if owned and g.dtype == dtype else _array(g, dtype=dtype, copy=True),
-                         False, None)
+        total = g if t._grad is None else t._grad + g
+        t._grad = total if total._data.dtype == dtype else total.astype(dtype)
+    elif t._grad is None:
+        t._grad = t._make(g if owned and g.dtype == dtype else _array(g, dtype=dtype, copy=True),
+                          False, None)
     else:
-        t.grad = t._make(np.asarray(t.grad._data + g, dtype=dtype), False, None)
+        t._grad = t._make(np.asarray(t._grad._data + g, dtype=dtype), False, None)
     inplace.stamp_grad(t)
 
 

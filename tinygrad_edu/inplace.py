@@ -171,14 +171,14 @@ class GradientAccumulationWarning(UserWarning):
 
 def stamp_grad(t):
     """Remember which versions of ``t`` and of its new ``.grad`` belong together."""
-    t._grad_version = (id(t.grad), t.grad._version, t._version)
+    t._grad_version = (id(t._grad), t._grad._version, t._version)
 
 
 def grad_is_stale(t):
     """Was ``t`` changed in place after its (untouched, non-zero) ``.grad`` was computed?"""
     seen = getattr(t, "_grad_version", None)
     return (seen is not None and seen[2] != t._version
-            and seen[:2] == (id(t.grad), t.grad._version) and bool(t.grad._data.any()))
+            and seen[:2] == (id(t._grad), t._grad._version) and bool(t._grad._data.any()))
 
 
 def warn_stale_grad(t):

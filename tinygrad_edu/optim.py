@@ -166,7 +166,7 @@ class Optimizer:
     def zero_grad(self):
         """Forget the gradients (``p.grad = None``) of every parameter."""
         for p in self.params:
-            p.grad = None
+            p._grad = None
 
     def step(self):
         """Apply one update to every parameter that has a gradient."""
@@ -181,7 +181,7 @@ class Optimizer:
         if self._flat is not None and self._step_fused(params, lr, wd):
             return
         for p, st in zip(params, self.state):
-            g = p.grad
+            g = p._grad
             if g is None:
                 continue
             data = p._data
@@ -196,7 +196,7 @@ class Optimizer:
         grads = []
         dtype = params[0]._data.dtype
         for p in params:
-            g = p.grad
+            g = p._grad
             if g is None or g._data.dtype != dtype or p._data.dtype != dtype:
                 return False                  # e.g. a parameter without grad: one by one
             grads.append(g._data.reshape(-1))

@@ -68,7 +68,7 @@ class Tensor:
     Tensor([2., 4., 6.], shape=(3,), dtype=float32)
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_version", "_retain_grad",
+    __slots__ = ("_data", "_grad", "_requires_grad", "_ctx", "name", "_version", "_retain_grad",
                  "_grad_version", "_past", "_written", "__weakref__")
     # Make NumPy hand ``ndarray <op> Tensor`` to our reflected operators.
     __array_ufunc__ = None
@@ -99,7 +99,7 @@ class Tensor:
             raise TypeError(f"Tensor: unsupported dtype {arr.dtype}; use a float, int or bool dtype "
                             f"(e.g. dtype='float32').")
         self._data = arr
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self.name = name
         self._version = 0
@@ -113,7 +113,7 @@ class Tensor:
         """Fast constructor for op outputs: no conversion, no checks."""
         t = _new(Tensor)
         t._data = data
-        t.grad = None
+        t._grad = None
         t._requires_grad = requires_grad
         t._ctx = ctx
         t.name = None
@@ -186,6 +186,24 @@ class Tensor:
         self._data = np.asarray(value._data if isinstance(value, Tensor) else value)
         self._version += 1
         inplace.note_write(self)
+
+    @property
+    def grad(self):
+        """The gradient that ``backward()`` accumulated here (a Tensor of this tensor's shape
+        and dtype), or None.  It may be assigned such a Tensor, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:               # (the engine writes _grad itself)
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad must be a Tensor or None, got "
+                                f"{type(value).__name__}; wrap an array: x.grad = Tensor(array)")
+            if value.shape != self.shape or value.dtype != self.dtype:
+                raise ValueError(f"grad: assigned grad has shape {value.shape} and dtype "
+                                 f"{value.dtype}, but the tensor has shape {self.shape} and "
+                                 f"dtype {self.dtype}; they must match (as in PyTorch)")
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:
@@ -286,7 +304,7 @@ class Tensor:
         engine.backward(self, gradient, retain_graph, create_graph)
 
     def zero_grad(self):
-        self.grad = None
+        self._grad = None
 
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", precision=4, threshold=20,
