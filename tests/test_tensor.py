@@ -238,6 +238,19 @@ def test_an_assigned_grad_must_be_a_tensor_of_the_tensors_shape_and_dtype():
     assert x.grad is None
 
 
+def test_data_assignment_keeps_a_tensor_that_requires_grad_floating():
+    """x.data = ints made an int64 tensor that required grad (PyTorch refuses it too)."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"data: a tensor that requires grad must hold floats, "
+                                        r"got an array of dtype int64"):
+        x.data = np.ones(2, dtype=np.int64)
+    with pytest.raises(TypeError, match="data: unsupported dtype <U1"):
+        Tensor([1, 2]).data = np.array(["a"])
+    assert x.dtype == np.float32
+    x.data = np.ones(3)                                 # a new shape and float dtype are fine
+    assert x.shape == (3,) and x.requires_grad
+
+
 def test_format_spec_formats_a_one_element_tensor_as_in_pytorch():
     loss = Tensor(1.23456, requires_grad=True) * 2
     assert f"{loss:.3f}" == "2.469" and f"{Tensor([2.5]):>6.1f}" == "   2.5"

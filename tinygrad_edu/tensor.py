@@ -183,7 +183,14 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = np.asarray(value._data if isinstance(value, Tensor) else value)
+        new = np.asarray(value._data if isinstance(value, Tensor) else value)
+        if self._requires_grad and new.dtype.kind != "f":
+            raise TypeError(f"data: a tensor that requires grad must hold floats, got an array "
+                            f"of dtype {new.dtype}; convert it, e.g. x.data = arr.astype("
+                            f"'{self._data.dtype}')")
+        if new.dtype.kind not in _SUPPORTED_KINDS:
+            raise TypeError(f"data: unsupported dtype {new.dtype}; use a float, int or bool dtype")
+        self._data = new
         self._version += 1
         inplace.note_write(self)
 
