@@ -251,6 +251,28 @@ def test_data_assignment_keeps_a_tensor_that_requires_grad_floating():
     assert x.shape == (3,) and x.requires_grad
 
 
+def test_pickle_and_copies_keep_values_not_the_graph_as_in_pytorch():
+    """Both went by recursion through the graph: past ~1,000 ops a RecursionError."""
+    import copy
+    import pickle
+    x = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    (x * x).sum().backward()
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    back = pickle.loads(pickle.dumps(y))                # a leaf with y's values
+    assert back.is_leaf and back.requires_grad and back.tolist() == [1.0, 2.0]
+    for twin in (pickle.loads(pickle.dumps(x)), copy.deepcopy(x)):
+        assert twin.name == "w" and twin.grad.tolist() == [2.0, 4.0]
+        assert twin._data is not x._data and twin.requires_grad and twin.is_leaf
+    assert copy.copy(x)._data is x._data                # shallow: the same array
+    with pytest.raises(RuntimeError, match=r"deepcopy: only leaf tensors can be deep-copied "
+                                           r"\(this one, of shape \(2,\), was computed by Mul\)"):
+        copy.deepcopy(y)
+    both = copy.deepcopy([x, x])
+    assert both[0] is both[1]                           # one tensor stays one tensor
+
+
 def test_format_spec_formats_a_one_element_tensor_as_in_pytorch():
     loss = Tensor(1.23456, requires_grad=True) * 2
     assert f"{loss:.3f}" == "2.469" and f"{Tensor([2.5]):>6.1f}" == "   2.5"

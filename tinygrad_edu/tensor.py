@@ -11,6 +11,7 @@ in ``engine.py``).  The math comes from the layers above: primitive ops in
 """
 from __future__ import annotations
 
+import copy
 import numbers
 import operator
 
@@ -310,6 +311,23 @@ class Tensor:
         """
         engine.backward(self, gradient, retain_graph, create_graph)
 
+    # ------------------------------------------------------- copy and pickle --
+    def __reduce_ex__(self, protocol):
+        """Pickling (and ``copy.copy``) keeps the values, not the graph: a leaf comes back, as
+        in PyTorch.  (Pickling the graph went by recursion: 10,000 ops overflowed the stack.)"""
+        return _rebuilt, (self._data, self._requires_grad, self.name, self._grad)
+
+    def __deepcopy__(self, memo):
+        if self._ctx is not None:
+            raise RuntimeError(
+                f"deepcopy: only leaf tensors can be deep-copied (this one, of shape "
+                f"{self.shape}, was computed by {type(self._ctx).__name__}), as in PyTorch; copy "
+                f"x.detach(), or pickle it, which keeps the values as a leaf")
+        new = _rebuilt(copy.deepcopy(self._data, memo), self._requires_grad, self.name, None)
+        memo[id(self)] = new
+        new._grad = copy.deepcopy(self._grad, memo)
+        return new
+
     def zero_grad(self):
         self._grad = None
 
@@ -461,3 +479,9 @@ _make, _constant = Tensor._make, Tensor._constant
 zeros_like = Tensor.zeros_like
 ones_like = Tensor.ones_like
 
+
+def _rebuilt(data, requires_grad, name, grad):
+    """A leaf Tensor from the parts that pickling and copying keep."""
+    t = Tensor._make(data, requires_grad, None)
+    t.name, t._grad = name, grad
+    return t
