@@ -271,6 +271,9 @@ def test_pickle_and_copies_keep_values_not_the_graph_as_in_pytorch():
         copy.deepcopy(y)
     both = copy.deepcopy([x, x])
     assert both[0] is both[1]                           # one tensor stays one tensor
+    w = Tensor([3.0], requires_grad=True)
+    (w ** 3).sum().backward(create_graph=True)          # w.grad = 3 w^2, with a graph
+    assert copy.deepcopy(w).grad.tolist() == [27.0] and not copy.deepcopy(w).grad._ctx
 
 
 def test_format_spec_formats_a_one_element_tensor_as_in_pytorch():

@@ -325,7 +325,10 @@ class Tensor:
                 f"x.detach(), or pickle it, which keeps the values as a leaf")
         new = _rebuilt(copy.deepcopy(self._data, memo), self._requires_grad, self.name, None)
         memo[id(self)] = new
-        new._grad = copy.deepcopy(self._grad, memo)
+        grad = self._grad          # (a create_graph gradient has a graph: its values are kept)
+        if grad is not None and grad._ctx is not None:
+            grad = grad.detach()
+        new._grad = copy.deepcopy(grad, memo)
         return new
 
     def zero_grad(self):
