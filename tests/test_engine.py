@@ -27,28 +27,9 @@ def test_micrograd_sanity_check():
     assert x.grad.item() == 46.0
 
 
-def test_micrograd_more_ops_with_inplace_updates():
-    a = scalar(-4.0)
-    b = scalar(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-    tol = 1e-6
-    assert abs(g.item() - 24.70408163265306) < tol            # micrograd's and PyTorch's numbers
-    assert abs(a.grad.item() - 138.83381924198252) < tol
-    assert abs(b.grad.item() - 645.5772594752186) < tol
-
-
-def test_micrograds_readme_example_runs_verbatim_with_its_prints(capsys):
-    """micrograd's README, Value -> Tensor: its f-strings format .data and .grad too."""
+def test_micrograd_more_ops_with_inplace_updates(capsys):
+    """micrograd's test_more_ops, which is also its README example: run verbatim, the README's
+    f-string prints of .data and .grad included."""
     a = scalar(-4.0)
     b = scalar(2.0)
     c = a + b
@@ -66,6 +47,10 @@ def test_micrograds_readme_example_runs_verbatim_with_its_prints(capsys):
     print(f'{a.grad:.4f}')  # prints 138.8338, i.e. the numerical value of dg/da
     print(f'{b.grad:.4f}')  # prints 645.5773, i.e. the numerical value of dg/db
     assert capsys.readouterr().out == "24.7041\n138.8338\n645.5773\n"
+    tol = 1e-6
+    assert abs(g.item() - 24.70408163265306) < tol            # micrograd's and PyTorch's numbers
+    assert abs(a.grad.item() - 138.83381924198252) < tol
+    assert abs(b.grad.item() - 645.5772594752186) < tol
 
 
 def test_inplace_update_keeps_the_old_value_for_ops_recorded_before():
