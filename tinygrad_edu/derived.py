@@ -241,12 +241,21 @@ def sigmoid(x):
     Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float32)
     """
     x = _as_float(x)
-    # The constants as 0-d arrays of x's dtype: NumPy compares and selects faster with
-    # them than with Python numbers, and the sign comes out in x's dtype already.
     one = _const(1, x)
-    pos = kernel(np.greater_equal, x._data, kernel_number(0, x))
-    e = exp(x * _const(kernel(kernels.where, pos, kernel_number(-1, x), one._data), x))  # e^(-|x|)
+    pos, e = _exp_neg_abs(x, one)
     return ops.Where.apply(one, e, cond=pos) / (e + one)            # 1 or e^-|x|, over 1 + e^-|x|
+
+
+def _exp_neg_abs(x, one=None):
+    """``(x >= 0, e^-|x|)`` for a float x: e^-|x| <= 1 cannot overflow, so the stable sigmoid
+    and softplus are written with it.  ``one``: a constant 1 of x's dtype, if you have one.
+
+    The sign is picked by a kernel, with the constants as 0-d arrays of x's dtype: NumPy
+    compares and selects faster with them than with Python numbers.
+    """
+    one = _const(1, x) if one is None else one
+    pos = kernel(np.greater_equal, x._data, kernel_number(0, x))
+    return pos, exp(x * _const(kernel(kernels.where, pos, kernel_number(-1, x), one._data), x))
 
 
 def _shift(x, axis, op):

@@ -137,9 +137,8 @@ def binary_cross_entropy_with_logits(z, y):
     """
     z = D._as_float(z)
     y = align_target(z, y, "binary_cross_entropy_with_logits")
-    pos = kernel(np.greater_equal, z._data, 0)         # (kernels: jit recomputes them per batch)
-    sign = Tensor._const(kernel(np.where, pos, -1, 1), z)
-    log1p_exp = D.log(D.exp(z * sign) + 1)                # log(1 + e^-|z|)
+    pos, e = D._exp_neg_abs(z)
+    log1p_exp = D.log(e + 1)                              # log(1 + e^-|z|)
     softplus = D.where(pos, z + log1p_exp, log1p_exp)
     return D.mean(softplus - z * y)
 
