@@ -276,6 +276,20 @@ def test_remainder_is_exact_as_numpys_for_large_quotients_and_infinite_divisors(
     np.testing.assert_array_equal(y.grad.numpy(), -np.floor_divide(a[:3], b[:3]))
 
 
+@pytest.mark.parametrize("fn,ref,inputs", [
+    (tg.arcsinh, np.arcsinh, [0.5, 3.0, 63.0, 64.0, 300.0, 1000.0, 6e4, np.inf]),
+    (tg.arccosh, np.arccosh, [1.5, 3.0, 63.0, 64.0, 300.0, 1000.0, 6e4, np.inf])])
+def test_arcsinh_and_arccosh_in_float16_stay_finite_where_x_squared_overflows(fn, ref, inputs):
+    """float16's squares overflow past 256: arcsinh(300) read NaN, arccosh(6e4) inf."""
+    x = np.array(inputs, np.float16)
+    t = tg.Tensor(x, requires_grad=True)
+    got = fn(t)
+    np.testing.assert_allclose(got.numpy(), ref(x), rtol=2e-3)
+    got[:-1].sum().backward()
+    slope = 1 / np.sqrt(x[1:-1].astype(np.float64) ** 2 + (1 if fn is tg.arcsinh else -1))
+    np.testing.assert_allclose(t.grad.numpy()[1:-1], slope, rtol=2e-3)
+
+
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_exp2_overflows_and_underflows_where_the_exact_value_does(dtype):
     """exp2(1e300) read 0 (the integer part cast to int64 wrapped), exp2(1023.7) inf.

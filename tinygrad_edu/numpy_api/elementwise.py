@@ -37,7 +37,12 @@ __all__ = ["expm1", "log1p", "exp2", "log2", "log10", "sinh", "cosh", "tan", "ar
            "logaddexp", "logaddexp2", "remainder", "fmax", "fmin"]
 
 sign = nograd.sign
-_LARGE = 2.0 ** 28          # beyond this, sqrt(1 + x^2) = |x| in float64
+
+
+def _large(x):
+    """Beyond this, sqrt(1 + x^2) = |x| to x's precision: 2^28 (float64's bound, used for
+    float32 too), but 64 for float16, whose squares overflow past 256."""
+    return min(2.0 ** 28, math.sqrt(np.finfo(x._data.dtype).max) / 4)
 
 
 # ----------------------------------------------------------- exp and log ---
@@ -233,8 +238,8 @@ def arcsinh(x):
     """Inverse hyperbolic sine, log(x + sqrt(x^2 + 1)) computed stably.
 
     For a = |x| (the function is odd): log1p(a + a^2 / (1 + sqrt(1 + a^2))),
-    which keeps small a's digits; log(a) + log(2) beyond 2^28, where a^2
-    would overflow long before a does.
+    which keeps small a's digits; log(a) + log(2) beyond 2^28 (float16: 64), where
+    a^2 would overflow long before a does.
 
     Examples
     --------
@@ -247,8 +252,9 @@ def arcsinh(x):
     def positive(a):
         def moderate(a):
             return log1p(a + a * a / (D.sqrt(a * a + 1) + 1))
-        return branches(kernel(np.less, a._data, _LARGE), a, moderate,
-                        lambda a: D.log(a) + math.log(2), 0.0, _LARGE)
+        large = _large(a)
+        return branches(kernel(np.less, a._data, large), a, moderate,
+                        lambda a: D.log(a) + math.log(2), 0.0, large)
 
     return _odd(x, positive)
 
@@ -258,7 +264,7 @@ def arccosh(x):
     """Inverse hyperbolic cosine (x >= 1): log1p(t + sqrt(t) sqrt(t + 2)), t = x - 1.
 
     Near 1 this keeps the digits that log(x + sqrt(x^2 - 1)) loses; beyond
-    2^28 it is log(x) + log(2).  Below 1 the result is NaN, as in NumPy.
+    2^28 (float16: 64) it is log(x) + log(2).  Below 1 the result is NaN, as in NumPy.
 
     Examples
     --------
@@ -273,8 +279,9 @@ def arccosh(x):
         return log1p(t + D.sqrt(t) * D.sqrt(t + 2))
 
     # (The stand-in is 2, not 1: sqrt'(0) is infinite, and 0 * inf would be NaN.)
-    return branches(kernel(np.less, x._data, _LARGE), x, moderate,
-                    lambda x: D.log(x) + math.log(2), 2.0, _LARGE)
+    large = _large(x)
+    return branches(kernel(np.less, x._data, large), x, moderate,
+                    lambda x: D.log(x) + math.log(2), 2.0, large)
 
 
 @composite
