@@ -276,6 +276,50 @@ def test_remainder_is_exact_as_numpys_for_large_quotients_and_infinite_divisors(
     np.testing.assert_array_equal(y.grad.numpy(), -np.floor_divide(a[:3], b[:3]))
 
 
+INTS = {"int64": [[3, -1, 2], [5, 7, -4], [6, 2, 9]], "int32": [[3, -1, 2], [5, 7, -4], [6, 2, 9]],
+        "uint8": [[3, 1, 2], [5, 7, 4], [250, 2, 9]], "bool": [[1, 0, 1], [0, 0, 1], [1, 1, 1]]}
+INT_CASES = [
+    ("maximum", lambda a, b: tg.maximum(a, b), np.maximum),
+    ("minimum", lambda a, b: tg.minimum(a, b), np.minimum),
+    ("fmax", lambda a, b: tg.fmax(a, b), np.fmax), ("fmin", lambda a, b: tg.fmin(a, b), np.fmin),
+    ("remainder", lambda a, b: a % b, np.remainder),
+    ("maximum_number", lambda a, b: tg.maximum(a, 2), lambda a, b: np.maximum(a, 2)),
+    ("min", lambda a, b: a.min(), lambda a, b: np.min(a)), ("amin_axis", lambda a, b: tg.amin(a, 0), lambda a, b:
+                                             np.amin(a, 0)),
+    ("prod", lambda a, b: a.prod(), lambda a, b: np.prod(a)),
+    ("prod_axis", lambda a, b: tg.prod(a, 1), lambda a, b: np.prod(a, 1)),
+    ("cumsum", lambda a, b: a.cumsum(), lambda a, b: np.cumsum(a)),
+    ("cumprod", lambda a, b: tg.cumprod(a, 0), lambda a, b: np.cumprod(a, 0)),
+    ("tril", lambda a, b: tg.tril(a), lambda a, b: np.tril(a)), ("triu", lambda a, b: a.triu(1),
+                                                 lambda a, b: np.triu(a, 1)),
+    ("fabs", lambda a, b: tg.fabs(a), lambda a, b: np.fabs(a)),
+]
+
+
+@pytest.mark.parametrize("dtype", list(INTS))
+@pytest.mark.parametrize("name,ours,theirs", INT_CASES, ids=[c[0] for c in INT_CASES])
+def test_integers_and_bools_get_numpys_exact_values_and_dtypes(name, ours, theirs, dtype):
+    """Ints and bools have no gradient, and NumPy computes on them exactly.  The float
+    constructions of the derived ops gave floats (maximum, %, fmax: int64 -> float64), wrong
+    values (maximum of two Trues: their average, 0.5), overflows (a uint8 min as -max(-x))
+    and products that wrapped in int32, uint8 or bool where NumPy widens to 64 bits."""
+    a = np.array(INTS[dtype], dtype)
+    b = np.flip(a, 1) if dtype == "bool" else np.maximum(np.flip(a, 1), 1)
+    if name == "remainder" and dtype == "bool":
+        b = np.ones_like(a)                          # (no % 0; bool % bool is NumPy's int8)
+    want = np.asarray(theirs(a, b))
+    got = ours(tg.Tensor(a), tg.Tensor(b))
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_negating_a_bool_mask_is_refused_and_unsigned_ints_wrap_as_in_numpy():
+    with pytest.raises(TypeError, match=r"neg: .*use the `~` operator"):
+        -(tg.Tensor([1.0, 2.0]) > 1)
+    np.testing.assert_array_equal((-tg.Tensor(np.array([1, 0], np.uint8))).numpy(), [255, 0])
+    assert tg.Tensor(np.array([np.iinfo(np.int64).min, 0])).min().item() == np.iinfo(np.int64).min
+
+
 @pytest.mark.parametrize("fn,ref,inputs", [
     (tg.arcsinh, np.arcsinh, [0.5, 3.0, 63.0, 64.0, 300.0, 1000.0, 6e4, np.inf]),
     (tg.arccosh, np.arccosh, [1.5, 3.0, 63.0, 64.0, 300.0, 1000.0, 6e4, np.inf])])

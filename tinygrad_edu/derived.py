@@ -85,7 +85,9 @@ def cos(x):
 
 @composite
 def neg(x):
-    """-x, as x * (-1)."""
+    """-x, as x * (-1).  (Unsigned ints wrap, as in NumPy; a bool mask is inverted by ``~``.)"""
+    if x._data.dtype.kind in "bu":
+        return nograd.exact(np.negative, x, op="neg")
     return x * -1
 
 
@@ -197,7 +199,9 @@ def max(x, axis=None, keepdims=False):
 
 @composite
 def min(x, axis=None, keepdims=False):
-    """Minimum values over ``axis``, as -max(-x)."""
+    """Minimum values over ``axis``, as -max(-x) (ints and bools: NumPy's, which cannot overflow)."""
+    if nograd.no_float(x):
+        return nograd.exact(np.min, x, axis=_axis_arg(axis), keepdims=keepdims, op="min")
     return neg(max(neg(x), axis, keepdims))
 
 
@@ -362,6 +366,8 @@ def maximum(a, b):
     """Elementwise maximum; at ties each side gets half of the gradient."""
     a = _as_tensor(a)
     b = _as_tensor(b, a)
+    if nograd.no_float(a, b):           # no gradient to share at ties: NumPy's, in its dtype
+        return nograd.exact(np.maximum, a, b, op="maximum")
     try:
         gt, lt = kernel(np.greater, a._data, b._data), kernel(np.less, a._data, b._data)
     except ValueError:
@@ -376,6 +382,8 @@ def minimum(a, b):
     """Elementwise minimum; at ties each side gets half of the gradient."""
     a = _as_tensor(a)
     b = _as_tensor(b, a)
+    if nograd.no_float(a, b):
+        return nograd.exact(np.minimum, a, b, op="minimum")
     return neg(maximum(neg(a), neg(b)))
 
 

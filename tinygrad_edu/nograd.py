@@ -5,17 +5,64 @@ methods (``x.argmax()``) outside the graph.  Step functions -- ``sign`` here,
 ``floor`` and ``ceil`` in ``numpy_api`` -- are piecewise constant: their
 derivative is 0 wherever it exists, so they stay in the graph with a gradient
 of exactly 0 (as in PyTorch), and ``grad()`` through them works.
+
+Integers and bools have no gradient at all.  A derived op built for floats
+(``maximum`` from a tie's average, ``min`` as -max(-x), ``%`` through a
+float quotient) would round, overflow or change their dtype, so on them it
+gives NumPy's own result instead (:func:`no_float`, :func:`exact`): the
+``maximum`` of two int64 tensors is int64, a uint8 ``min`` does not overflow.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import ops
-from .errors import tagged_error
+from .errors import axis_message, broadcast_error, tagged_error
 from .function import kernel
 from .tensor import Tensor
 
-__all__ = ["NO_GRAD", "piecewise_constant", "sign"]
+__all__ = ["NO_GRAD", "piecewise_constant", "sign", "no_float", "exact"]
+
+
+def no_float(*tensors):
+    """Are none of ``tensors`` floating point (all ints or bools, which have no gradient)?"""
+    for t in tensors:
+        if t._data.dtype.kind == "f":
+            return False
+    return True
+
+
+def exact(fn, *tensors, op=None, **kwargs):
+    """NumPy's ``fn`` of the tensors' data, as a Tensor outside the graph.
+
+    For tensors with no gradient (:func:`no_float`): the value and dtype are
+    NumPy's own.  A failure is reported under ``op`` (default: ``fn``'s name)
+    with the input shapes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tinygrad_edu as tg
+    >>> exact(np.maximum, tg.Tensor(np.array([1, 5])), tg.Tensor(np.array([3, 2])))
+    Tensor([3, 5], shape=(2,), dtype=int64)
+    """
+    try:
+        return Tensor._make(kernel(fn, *[t._data for t in tensors], **kwargs), False, None)
+    except (ValueError, TypeError, IndexError) as e:
+        raise _named(e, op or fn.__name__, [t.shape for t in tensors]) from None
+
+
+def _named(err, op, shapes):
+    """NumPy's ``err`` from ``op`` on tensors of ``shapes``, said in our words."""
+    if isinstance(err, np.exceptions.AxisError) and err.axis is not None:
+        return tagged_error(err, axis_message(op, err.axis, shapes[0]), op)
+    if isinstance(err, ValueError) and len(shapes) > 1:
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            return tagged_error(err, broadcast_error(op, *shapes), op)
+    shown = ", ".join(str(s) for s in shapes)
+    return tagged_error(err, f"{op}: {err} (input shapes: {shown})", op)
 
 
 def _no_grad_result(fn):
@@ -24,8 +71,7 @@ def _no_grad_result(fn):
         try:
             return Tensor._make(kernel(fn, x._data, *args, **kwargs), False, None)
         except (ValueError, TypeError, IndexError) as e:
-            raise tagged_error(e, f"{fn.__name__}: {e} (tensor shape {x.shape})",
-                               fn.__name__) from None
+            raise _named(e, fn.__name__, [x.shape]) from None
     method.__name__ = fn.__name__
     method.__doc__ = f"``np.{fn.__name__}`` of the data (no gradient)."
     return method

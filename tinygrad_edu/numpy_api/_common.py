@@ -17,6 +17,25 @@ def tensor(x, like=None):
     return like._lift(x) if like is not None else Tensor(x)
 
 
+def operands(x1, x2):
+    """Both operands as Tensors; a number or array takes its dtype rules from the Tensor."""
+    if isinstance(x1, Tensor):
+        return x1, tensor(x2, x1)
+    if isinstance(x2, Tensor):
+        return tensor(x1, x2), x2
+    a = tensor(x1)
+    return a, tensor(x2, a)
+
+
+def accumulator(a):
+    """``a`` in the dtype NumPy sums and multiplies in: a bool or an int narrower than 64 bits
+    widens to int64 (unsigned: uint64), so a running product of int8s does not wrap at 127."""
+    kind = a._data.dtype.kind
+    if kind == "b" or (kind in "iu" and a._data.dtype.itemsize < 8):
+        return D.astype(a, np.uint64 if kind == "u" else np.int64)
+    return a
+
+
 def filled(shape, value, like):
     """A constant of ``shape`` holding ``value``, in Tensor ``like``'s dtype (a scan's padding,
     a product's extra 1).  It is made by a ``kernel``, so ``jit`` sees where it comes from."""

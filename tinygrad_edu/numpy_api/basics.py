@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from .. import derived as D
 from ..tensor import Tensor
-from ._common import tensor
+from ._common import operands, tensor
 from .elementwise import deg2rad, rad2deg, remainder
 
 __all__ = ["add", "subtract", "multiply", "divide", "true_divide", "negative", "positive",
@@ -32,38 +32,28 @@ __all__ = ["add", "subtract", "multiply", "divide", "true_divide", "negative", "
            "matmul", "clip"]
 
 
-def _pair(x1, x2):
-    """Both operands as Tensors; a number or array takes its dtype rules from the Tensor."""
-    if isinstance(x1, Tensor):
-        return x1, tensor(x2, x1)
-    if isinstance(x2, Tensor):
-        return tensor(x1, x2), x2
-    a = tensor(x1)
-    return a, tensor(x2, a)
-
-
 # ------------------------------------------------------------ arithmetic ---
 def add(x1, x2):
     """``x1 + x2``."""
-    a, b = _pair(x1, x2)
+    a, b = operands(x1, x2)
     return a + b
 
 
 def subtract(x1, x2):
     """``x1 - x2``."""
-    a, b = _pair(x1, x2)
+    a, b = operands(x1, x2)
     return a - b
 
 
 def multiply(x1, x2):
     """``x1 * x2``."""
-    a, b = _pair(x1, x2)
+    a, b = operands(x1, x2)
     return a * b
 
 
 def divide(x1, x2):
     """``x1 / x2`` (true division: integers give floats)."""
-    a, b = _pair(x1, x2)
+    a, b = operands(x1, x2)
     return a / b
 
 
@@ -115,7 +105,12 @@ def abs(x):
     return D.abs(tensor(x))
 
 
-absolute = fabs = abs
+absolute = abs
+
+
+def fabs(x):
+    """|x| as a float (integers are converted first, as NumPy's ``fabs`` does)."""
+    return D.abs(D._as_float(tensor(x)))
 
 
 def sin(x):
@@ -210,5 +205,5 @@ def concatenate(arrays, axis=0):
 
 def matmul(x1, x2):
     """The matrix product ``x1 @ x2`` (batched, broadcasting)."""
-    a, b = _pair(x1, x2)
+    a, b = operands(x1, x2)
     return a @ b

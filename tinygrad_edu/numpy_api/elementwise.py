@@ -30,7 +30,7 @@ from ..errors import broadcast_error, tagged_error
 from ..function import kernel
 from ..recording import composite
 from ..tensor import Tensor
-from ._common import branches, floating, tensor
+from ._common import branches, floating, operands, tensor
 
 __all__ = ["expm1", "log1p", "exp2", "log2", "log10", "sinh", "cosh", "tan", "arcsinh",
            "arccosh", "arctanh", "erf", "floor", "ceil", "sign", "deg2rad", "rad2deg",
@@ -358,8 +358,7 @@ def rad2deg(x):
 # ---------------------------------------------------------------- binary ---
 def _pair(a, b, op):
     """Both operands as Tensors of one float dtype, with a clear error if they do not broadcast."""
-    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
-    a, b = (floating(tensor(v, like)) for v in (a, b))
+    a, b = (floating(v) for v in operands(a, b))
     if a.dtype != b.dtype:
         dtype = np.result_type(a.dtype, b.dtype)
         a, b = D.astype(a, dtype), D.astype(b, dtype)
@@ -433,6 +432,9 @@ def remainder(a, b):
     >>> tg.remainder(tg.Tensor([5.0, -5.0]), 3.0)
     Tensor([2., 1.], shape=(2,), dtype=float32)
     """
+    a, b = operands(a, b)
+    if nograd.no_float(a, b):           # ints and bools: NumPy's exact result, in their dtype
+        return nograd.exact(np.remainder, a, b, op="remainder")
     a, b = _pair(a, b, "remainder")
     with np.errstate(divide="ignore", invalid="ignore"):   # b = 0 gives NaN, as in NumPy
         q = kernel(np.floor_divide, a._data, b._data)
@@ -458,6 +460,9 @@ def fmax(a, b):
     >>> tg.fmax(tg.Tensor([1.0, np.nan, np.nan]), tg.Tensor([2.0, 3.0, np.nan]))
     Tensor([ 2.,  3., nan], shape=(3,), dtype=float32)
     """
+    a, b = operands(a, b)
+    if nograd.no_float(a, b):           # ints and bools: NumPy's exact result, in their dtype
+        return nograd.exact(np.fmax, a, b, op="fmax")
     a, b = _pair(a, b, "fmax")
     a_nan, b_nan = kernel(np.isnan, a._data), kernel(np.isnan, b._data)
     return D.maximum(D.where(a_nan, b, a), D.where(b_nan, a, b))
@@ -474,5 +479,8 @@ def fmin(a, b):
     >>> tg.fmin(tg.Tensor([1.0, np.nan]), tg.Tensor([2.0, 3.0]))
     Tensor([1., 3.], shape=(2,), dtype=float32)
     """
+    a, b = operands(a, b)
+    if nograd.no_float(a, b):           # ints and bools: NumPy's exact result, in their dtype
+        return nograd.exact(np.fmin, a, b, op="fmin")
     a, b = _pair(a, b, "fmin")
     return -fmax(-a, -b)

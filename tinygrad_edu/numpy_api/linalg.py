@@ -17,6 +17,7 @@ from .. import derived as D
 from .. import ops
 from ..function import kernel
 from ..recording import composite
+from ..tensor import Tensor
 from ._common import axis_index, tensor
 from .shapes import moveaxis
 
@@ -227,7 +228,8 @@ def _triangle(m, k, lower, op):
         raise TypeError(f"{op}: k (which diagonal) must be an integer, got {k!r}")
     n, cols = (m.shape[-2], m.shape[-1]) if m.ndim >= 2 else (m.shape[0], m.shape[0])
     mask = kernel(np.tri, n, cols, k if lower else k - 1, dtype=np.bool_)
-    return D.where(mask, m, 0) if lower else D.where(mask, 0, m)
+    zero = Tensor._const(0, m)                      # (in m's dtype: a bool mask stays bool)
+    return D.where(mask, m, zero) if lower else D.where(mask, zero, m)
 
 
 @composite

@@ -20,7 +20,7 @@ import numpy as np
 from .. import derived as D
 from ..function import kernel
 from ..recording import composite
-from ._common import axes_tuple, axis_index, filled, tensor
+from ._common import accumulator, axes_tuple, axis_index, filled, tensor
 
 __all__ = ["prod", "cumsum", "cumprod", "diff", "sort"]
 
@@ -39,7 +39,7 @@ def prod(a, axis=None, keepdims=False):
     Tensor([[  0.,   0.,   0.],
             [120.,   0.,   0.]], shape=(2, 3), dtype=float32)
     """
-    a = tensor(a)
+    a = accumulator(tensor(a))
     if a.ndim == 0 and axis in (0, -1, (0,), (-1,)):      # NumPy lets a 0-d array be reduced
         axis = None                                     # over axis 0 / -1, as sum does
     axes = axes_tuple(axis, a.shape, "prod")
@@ -61,7 +61,7 @@ def prod(a, axis=None, keepdims=False):
 
 def _scan(a, axis, combine, identity, op):
     """Inclusive scan of ``combine`` along ``axis`` (all of a, flattened, for None)."""
-    a = tensor(a)
+    a = accumulator(tensor(a))
     if axis is None or a.ndim == 0:             # (NumPy scans a 0-d array as shape (1,))
         a, axis = D.flatten(a), 0 if axis is None else axis
     axis = axis_index(axis, a.shape, op)
