@@ -45,6 +45,8 @@ unary("arctanh", N.arctanh, ts.reals(-0.9, 0.9))
 unary("Erf", ops.Erf.apply, ts.reals(-5, 5), (ops.Erf,))        # all three of its ranges
 unary("erf", N.erf, ts.reals(-5, 5))
 unary("floor", N.floor, ts.reals(avoid=INTEGERS))          # steps: gradient 0 between them
+unary("floor_divide", lambda x: N.floor_divide(x, 1.0), ts.reals(avoid=INTEGERS),
+      (N.floor_divide,))
 unary("ceil", N.ceil, ts.reals(avoid=INTEGERS))
 unary("deg2rad", N.deg2rad)
 unary("rad2deg", N.rad2deg)

@@ -520,6 +520,8 @@ def _linear(draw):
 NOT_DIFFERENTIABLE: dict[str, str] = {
     "conv.conv_output_size": "integer arithmetic on sizes (no tensors)",
     "conv.same_padding": "integer arithmetic on sizes (no tensors)",
+    **{f"numpy_api.{name}": "masks and integers: bools out, or bits of ints (tests/test_logical.py)"
+       for name in numpy_api.logical.__all__ if name != "floor_divide"},
 }
 
 

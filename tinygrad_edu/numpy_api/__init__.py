@@ -22,10 +22,13 @@ first and second order, are checked against finite differences in
 ``einsum``         einsum
 ``shapes``         moveaxis, repeat, tile, atleast_1d/2d/3d, split,
                    array_split, vstack, hstack, column_stack, flip, roll
+``logical``        masks and integers, no gradient: bitwise_and/or/xor and
+                   invert (``& | ^ ~``), logical_and/or/xor/not,
+                   floor_divide (``//``; on floats a step, gradient 0)
 =================  ==========================================================
 
 They are Tensor methods too where ``ndarray`` or ``torch.Tensor`` has them
-(``x.cumsum()``, ``x.tril()``, ``x % y``); where the two disagree, the method
+(``x.cumsum()``, ``x.tril()``, ``x % y``, ``x // y``, ``mask & other``); where the two disagree, the method
 follows NumPy: ``x.repeat`` repeats elements (PyTorch's ``repeat`` is
 ``tile``), ``x.split`` takes sections or indices, ``x.sort()`` returns the
 sorted values.
@@ -43,31 +46,46 @@ Tensor([[84., 21.],
 from __future__ import annotations
 
 from . import einsum as _einsum_module
-from . import basics, elementwise, linalg, reductions, shapes
+from . import basics, elementwise, linalg, logical, reductions, shapes
 from .basics import *  # noqa: F401,F403 - np.exp(x) for x.exp(), np.add(a, b) for a + b, ...
 from .einsum import einsum
 from .elementwise import (arccosh, arcsinh, arctanh, ceil, cosh, deg2rad, erf, exp2, expm1, floor,
                           fmax, fmin, log1p, log2, log10, logaddexp, logaddexp2, rad2deg, remainder,
                           sign, sinh, tan)
+from .logical import (bitwise_and, bitwise_not, bitwise_or, bitwise_xor, floor_divide, invert,
+                      logical_and, logical_not, logical_or, logical_xor)
 from .linalg import cross, diag, diagonal, dot, inner, kron, outer, tensordot, trace, tril, triu
 from .reductions import cumprod, cumsum, diff, prod, sort
 from .shapes import (array_split, atleast_1d, atleast_2d, atleast_3d, column_stack, flip, hstack,
                      moveaxis, repeat, roll, split, tile, vstack)
 
 __all__ = (basics.__all__ + elementwise.__all__ + reductions.__all__ + linalg.__all__
-           + _einsum_module.__all__ + shapes.__all__)
+           + _einsum_module.__all__ + shapes.__all__ + logical.__all__)
 
 #: The functions that are also Tensor methods (``ndarray`` or ``torch.Tensor`` has them).
 METHODS = ("expm1", "log1p", "exp2", "log2", "log10", "sinh", "cosh", "tan", "arcsinh", "arccosh",
            "arctanh", "erf", "floor", "ceil", "deg2rad", "rad2deg", "logaddexp", "logaddexp2",
            "remainder", "fmax", "fmin", "prod", "cumsum", "cumprod", "diff", "sort", "dot",
            "inner", "outer", "kron", "diagonal", "trace", "diag", "tril", "triu", "cross",
-           "moveaxis", "repeat", "tile", "split", "flip", "roll")
+           "moveaxis", "repeat", "tile", "split", "flip", "roll", "floor_divide", "logical_and",
+           "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+           "bitwise_not")
 
 
 def install_methods(cls):
-    """Attach :data:`METHODS` to ``cls`` (Tensor), and ``%`` as ``remainder``."""
+    """Attach :data:`METHODS` to ``cls`` (Tensor), ``%`` as ``remainder``, ``//`` as
+    ``floor_divide`` and ``& | ^ ~`` as the bit operators."""
     for name in METHODS:
         setattr(cls, name, globals()[name])
     cls.__mod__ = remainder
     cls.__rmod__ = lambda self, other: remainder(self._lift(other), self)
+    for name, fn in (("floordiv", floor_divide), ("and", bitwise_and), ("or", bitwise_or),
+                     ("xor", bitwise_xor)):
+        setattr(cls, f"__{name}__", fn)
+        setattr(cls, f"__r{name}__", _reflected(fn))
+    cls.__invert__ = invert
+
+
+def _reflected(fn):
+    """``other <op> tensor``, for Python's reflected operators (``2 // x``, ``mask & x``)."""
+    return lambda self, other: fn(self._lift(other), self)
