@@ -110,6 +110,7 @@ def test_float_floor_division_is_a_step_with_gradient_zero_for_both_operands():
     np.testing.assert_array_equal(a.grad.numpy(), [4.0, -3.0, 7.0])
     np.testing.assert_array_equal(b.grad.numpy(), [0.0, 0.0, 0.0])
     assert tg.grad((a // 2.0).sum(), a)[0].tolist() == [0.0, 0.0, 0.0]
+    assert {t.grad_fn.scope for t in tg.engine.toposort([q]) if t.grad_fn} == {("floor_divide",)}
 
 
 def test_floor_divide_and_remainder_rebuild_the_dividend():

@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import nograd
 from ..errors import tagged_error
+from ..recording import composite
 from ._common import operands, tensor
 
 __all__ = ["bitwise_and", "bitwise_or", "bitwise_xor", "invert", "bitwise_not", "logical_and",
@@ -115,6 +116,7 @@ def logical_not(x):
     return nograd.exact(np.logical_not, tensor(x))
 
 
+@composite
 def floor_divide(x1, x2):
     """``x1 // x2``: floor(x1 / x2), NumPy's value (exact, and ``x1 % x2``'s partner).
 
