@@ -167,6 +167,8 @@ def test_cat_and_stack_errors():
     ("index dims", lambda x: x[0, 0, 0], IndexError, "indexing", [(2, 3)]),
     ("index type", lambda x: x[1.5], IndexError, "indexing", [(2, 3)]),
     ("index mask", lambda x: x[np.ones(3, bool)], IndexError, "indexing", [(2, 3)]),
+    ("index floats", lambda x: x[Tensor([1, 0])], IndexError, "indexing",
+     [(2, 3), "idx.astype('int64')", "Tensor([1, 0]) is float32"]),
     ("astype", lambda x: x.astype("complex64"), TypeError, "astype", ["complex64"]),
     ("astype name", lambda x: x.astype("foo"), TypeError, "astype", ["'foo'"]),
     ("item", lambda x: x.item(), ValueError, "item", [(2, 3)]),
@@ -208,6 +210,10 @@ def test_setitem_errors():
     x = Tensor.ones(2, 3)
     assert_clean(_raises(lambda: x.__setitem__(7, 1.0)), IndexError, "setitem (x[index] = value)", (2, 3))
     assert_clean(_raises(lambda: x.__setitem__(0, np.ones(5))), ValueError, "setitem (x[index] = value)", (5,))
+    op, fix = "setitem (x[index] = value)", "Index with integers, e.g. idx.astype('int64')"
+    assert_clean(_raises(lambda: x.__setitem__(Tensor([1]), 0.0)), IndexError, op, fix)
+    recorded = Tensor.ones(2, 3, requires_grad=True) * 1
+    assert_clean(_raises(lambda: recorded.__setitem__(Tensor([1]), 0.0)), IndexError, op, fix)
     assert x._version == 0  # nothing was written
 
 

@@ -12,7 +12,8 @@ import re
 
 import numpy as np
 
-__all__ = ["tagged_error", "renamed", "axis_message", "broadcast_error", "bounds_error"]
+__all__ = ["tagged_error", "renamed", "axis_message", "broadcast_error", "bounds_error",
+           "index_message", "index_hint"]
 
 
 def tagged_error(err, message, op):
@@ -74,6 +75,31 @@ def axis_message(op: str, axis, shape) -> str:
     n = len(shape)
     valid = f"valid axes are {-n}..{n - 1}" if n else "a 0-d tensor has no axes"
     return f"{op}: axis {axis} is out of range for a tensor of shape {shape} ({valid})"
+
+
+def index_message(err, shape, index) -> str:
+    """Explain a failed ``x[index]`` on a tensor of ``shape`` (``err``: NumPy's error)."""
+    return f"indexing: {err} (tensor shape {shape}, index {index!r}){index_hint(index)}"
+
+
+def index_hint(index) -> str:
+    """The fix for an index holding float arrays ("" for any other index).
+
+    A Python list of numbers makes a float32 Tensor (``Tensor([1, 0])``), so an
+    index built that way fails in NumPy with no word on why.
+
+    Examples
+    --------
+    >>> index_hint(np.array([1.0, 0.0]))[:37]
+    '. Index with integers, e.g. idx.astype'
+    >>> index_hint((0, slice(None)))
+    ''
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(i, np.ndarray) and i.dtype.kind == "f" for i in items):
+        return ""
+    return (". Index with integers, e.g. idx.astype('int64'): Tensor([1, 0]) is float32, "
+            "as every Tensor made from a Python list of numbers; Tensor(np.array([1, 0])) is int64")
 
 
 def broadcast_error(op: str, *shapes) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import activations, conv, derived, inplace, numpy_api, ops, recording
-from .errors import broadcast_error, tagged_error
+from .errors import broadcast_error, index_hint, tagged_error
 from .function import kernel
 from .tensor import Tensor, _index_arg, _raw
 
@@ -192,8 +192,8 @@ class _Methods:
                 raise OverflowError(f"setitem (x[index] = value): {e} (tensor dtype "
                                     f"{self.dtype})") from None
             raise tagged_error(e, f"setitem (x[index] = value): {why} (tensor shape "
-                                        f"{self.shape}, value shape {np.shape(_raw(value))})",
-                                        "setitem") from None
+                                  f"{self.shape}, value shape {np.shape(_raw(value))})"
+                                  f"{index_hint(index)}", "setitem") from None
         self._version += 1
         try:  # a view for basic indices: only those bytes changed
             region = self._data[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
@@ -217,8 +217,8 @@ class _Methods:
             mask[index] = True
             selected = np.shape(self._data[index])
         except (IndexError, ValueError, TypeError) as e:
-            raise tagged_error(e, f"{where}: {e} (tensor shape {self.shape})",
-                                        "setitem") from None
+            raise tagged_error(e, f"{where}: {e} (tensor shape {self.shape}){index_hint(index)}",
+                               "setitem") from None
         if np.count_nonzero(mask) != int(np.prod(selected)):
             raise ValueError(f"{where}: the index selects some elements more than once; which "
                              f"assigned value wins is not differentiable. Use unique indices.")

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels, special
-from .errors import broadcast_error
+from .errors import broadcast_error, index_message
 from .function import Function, kernel
 from .tensor import Tensor
 
@@ -522,7 +522,7 @@ class GetItem(Primitive):
 
     @classmethod
     def describe_error(cls, shapes, kwargs, err):
-        return f"indexing: {err} (tensor shape {shapes[0]}, index {kwargs.get('index')!r})"
+        return index_message(err, shapes[0], kwargs.get("index"))
 
 
 def _is_advanced(index):
