@@ -90,7 +90,7 @@ def index_hint(index) -> str:
 
     Examples
     --------
-    >>> index_hint(np.array([1.0, 0.0]))[:37]
+    >>> index_hint(np.array([1.0, 0.0]))[:38]
     '. Index with integers, e.g. idx.astype'
     >>> index_hint((0, slice(None)))
     ''
