@@ -129,6 +129,15 @@ def test_power_at_zero_and_negative_bases(a, b, value, grad_a, grad_b):
     np.testing.assert_allclose(y.grad.numpy(), grad_b, rtol=1e-15)
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_power_of_an_integer_base_differentiates_the_exponent(create_graph):
+    """An int64 base with a negative element: the rule's NaN constant was made in the base's
+    dtype, and NumPy cannot make an int NaN (a bare "cannot convert float NaN to integer")."""
+    b = Tensor([0.5, 1.5, 2.0], requires_grad=True, dtype="float64")
+    (grad_b,) = tg.grad((Tensor(np.array([0, 2, -1])) ** b).sum(), b, create_graph=create_graph)
+    np.testing.assert_allclose(grad_b.numpy(), [0.0, 2 ** 1.5 * np.log(2), np.nan], rtol=1e-15)
+
+
 def test_cast_gradient_is_cast_back():
     x = leaf(3, 2)
     y = x.astype("float32")

@@ -254,7 +254,7 @@ class Power(_Broadcasting):
             grad_a = sum_to(grad * b * run(Power, a, flat - 1), a.shape)
         if y._requires_grad:            # log a for a > 0, 0 for a = 0, NaN for a < 0
             log_a = run(Log, _where(kernel(np.greater, x._data, 0), a, constant(1, a)))
-            log_a = _where(kernel(np.less, x._data, 0), constant(np.nan, a), log_a)
+            log_a = _where(kernel(np.less, x._data, 0), constant(np.nan, out), log_a)
             grad_b = sum_to(grad * out * log_a, b.shape)
         return (grad_a if x._requires_grad else None, grad_b if y._requires_grad else None)
 
