@@ -194,6 +194,20 @@ def test_empty_reductions_are_clear():
     ("zeros", lambda: Tensor.zeros(-1, 2), ValueError, "zeros"),
     ("ones type", lambda: Tensor.ones(2.5), TypeError, "ones"),
     ("randn", lambda: Tensor.randn(2, -3), ValueError, "randn"),
+    ("zeros dtype", lambda: Tensor.zeros(2, dtype="foo"), TypeError, "zeros"),
+    ("ones_like dtype", lambda: Tensor.ones_like(Tensor.ones(2), dtype="foo"), TypeError,
+     "ones_like"),
+    ("zeros_like dtype", lambda: Tensor.zeros_like(Tensor.ones(2), dtype="foo"), TypeError,
+     "zeros_like"),
+    ("full size", lambda: Tensor.full((-1,), 1.0), ValueError, "full"),
+    ("full shape", lambda: Tensor.full(2.5, 1.0), TypeError, "full"),
+    ("full value", lambda: Tensor.full((2,), "a"), ValueError, "full"),
+    ("arange step", lambda: Tensor.arange(0, 1, 0), ValueError, "arange"),
+    ("arange type", lambda: Tensor.arange("a"), TypeError, "arange"),
+    ("eye size", lambda: Tensor.eye(-1), ValueError, "eye"),
+    ("eye type", lambda: Tensor.eye(2.5), TypeError, "eye"),
+    ("uniform bounds", lambda: Tensor.uniform(2, low=1.0, high=-1.0), ValueError, "uniform"),
+    ("randn dtype", lambda: Tensor.randn(2, dtype="foo"), TypeError, "randn"),
 ])
 def test_construction_errors(label, fn, kind, op):
     assert_clean(_raises(fn), kind, op)
@@ -204,6 +218,15 @@ def test_unsupported_operands_are_type_errors_not_nan(operand):
     x = Tensor.ones(2)
     for fn in (lambda: x + operand, lambda: operand * x, lambda: x - operand):
         assert_clean(_raises(fn), TypeError, "unsupported operand", type(operand).__name__)
+
+
+@pytest.mark.parametrize("make", [Tensor.randn, Tensor.rand, Tensor.uniform])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_random_samples_refuse_integer_dtypes_that_would_truncate_them(make, dtype):
+    """Tensor.rand(3, dtype='int64') was all zeros, randn's samples truncated, silently."""
+    name = make.__name__
+    assert_clean(_raises(lambda: make(3, dtype=dtype)), TypeError, name, dtype, "get_rng().integers")
+    assert make(3, dtype="float64").dtype == np.float64
 
 
 def test_setitem_errors():

@@ -43,6 +43,26 @@ def _shape_arg(shape, op="Tensor"):
     return shape
 
 
+def _numpy_made(op, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, the NumPy constructor behind ``Tensor.<op>``, its errors said
+    under ``op`` (NumPy's own read "negative dimensions are not allowed" and no more)."""
+    try:
+        return fn(*args, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{op}: {e}") from None
+
+
+def _sample_dtype(dtype, op):
+    """``dtype`` for random samples, which are floats: an int dtype would truncate them (all
+    of ``rand``'s to 0), so it is refused."""
+    dtype = _numpy_made(op, np.dtype, dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: random samples are floats, so dtype must be a float dtype, got "
+                        f"{dtype}; for random integers, Tensor(tg.get_rng().integers(low, high, "
+                        f"shape))")
+    return dtype
+
+
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -392,58 +412,70 @@ class Tensor:
     @staticmethod
     def zeros(*shape, dtype="float32", requires_grad=False):
         """A tensor of zeros.  ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``."""
-        return Tensor(np.zeros(_shape_arg(shape, "zeros"), dtype=dtype), requires_grad=requires_grad)
+        data = _numpy_made("zeros", np.zeros, _shape_arg(shape, "zeros"), dtype=dtype)
+        return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def ones(*shape, dtype="float32", requires_grad=False):
         """A tensor of ones."""
-        return Tensor(np.ones(_shape_arg(shape, "ones"), dtype=dtype), requires_grad=requires_grad)
+        data = _numpy_made("ones", np.ones, _shape_arg(shape, "ones"), dtype=dtype)
+        return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def full(shape, fill_value, dtype="float32", requires_grad=False):
         """A tensor of ``shape`` filled with ``fill_value``."""
-        shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
-        return Tensor(np.full(shape, fill_value, dtype=dtype), requires_grad=requires_grad)
+        shape = _shape_arg((shape,), "full")
+        data = _numpy_made("full", np.full, shape, _raw(fill_value), dtype=dtype)
+        return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def randn(*shape, dtype="float32", requires_grad=False):
         """Standard normal samples from the global generator (see ``manual_seed``)."""
+        dtype = _sample_dtype(dtype, "randn")
         data = get_rng().standard_normal(_shape_arg(shape, "randn")).astype(dtype)
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def rand(*shape, dtype="float32", requires_grad=False):
         """Uniform samples on [0, 1) from the global generator."""
+        dtype = _sample_dtype(dtype, "rand")
         data = get_rng().random(_shape_arg(shape, "rand")).astype(dtype)
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def uniform(*shape, low=0.0, high=1.0, dtype="float32", requires_grad=False):
         """Uniform samples on [low, high) from the global generator."""
-        data = get_rng().uniform(low, high, _shape_arg(shape, "uniform")).astype(dtype)
+        dtype, shape = _sample_dtype(dtype, "uniform"), _shape_arg(shape, "uniform")
+        try:
+            data = get_rng().uniform(_raw(low), _raw(high), shape).astype(dtype)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"uniform: {e} (low={low!r}, high={high!r})") from None
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def arange(start, stop=None, step=1, dtype="float32", requires_grad=False):
         """Evenly spaced values, as ``np.arange`` (float32 unless ``dtype`` says otherwise)."""
-        return Tensor(np.arange(start, stop, step, dtype=dtype), requires_grad=requires_grad)
+        if isinstance(step, numbers.Number) and step == 0:
+            raise ValueError("arange: step must not be 0")
+        data = _numpy_made("arange", np.arange, start, stop, step, dtype=dtype)
+        return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def eye(n, m=None, dtype="float32", requires_grad=False):
         """The identity matrix (n x m)."""
-        return Tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
+        return Tensor(_numpy_made("eye", np.eye, n, m, dtype=dtype), requires_grad=requires_grad)
 
     @staticmethod
     def zeros_like(t, dtype=None, requires_grad=False):
         """Zeros with ``t``'s shape and dtype."""
-        return Tensor(np.zeros(np.shape(_raw(t)), dtype=dtype or _dtype_of(t)),
-                      requires_grad=requires_grad)
+        data = _numpy_made("zeros_like", np.zeros, np.shape(_raw(t)), dtype=dtype or _dtype_of(t))
+        return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def ones_like(t, dtype=None, requires_grad=False):
         """Ones with ``t``'s shape and dtype."""
-        return Tensor(np.ones(np.shape(_raw(t)), dtype=dtype or _dtype_of(t)),
-                      requires_grad=requires_grad)
+        data = _numpy_made("ones_like", np.ones, np.shape(_raw(t)), dtype=dtype or _dtype_of(t))
+        return Tensor(data, requires_grad=requires_grad)
 
 
 def _reads_data(what):
