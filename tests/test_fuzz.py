@@ -35,8 +35,8 @@ DTYPES = [np.float32, np.float64, np.int64, np.int32, np.bool_]
 SPECIAL = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e30, -1e30, 3e38, 1e-40, 1.0, -2.5, 7.0]
 ALLOWED = (ValueError, TypeError, IndexError, RuntimeError)
 # A message starts with the name of the op (e.g. "add:", "in-place add (x += y):",
-# "setitem (x[index] = value):", "Mul backward:", "comparison less:").
-PREFIX = re.compile(r"^[A-Za-z_][\w .,()\[\]=+\-*/<>'-]{0,60}: ")
+# "setitem (x[index] = value):", "Mul backward:", "comparison less:", "bitwise_and (&):").
+PREFIX = re.compile(r"^[A-Za-z_][\w .,()\[\]=+\-*/<>'&|^~%-]{0,60}: ")
 
 
 def values(dtype):
@@ -107,6 +107,8 @@ UNARY = {
     "len": lambda d, a: len(a), "list": lambda d, a: list(a), "repr": lambda d, a: repr(a),
     "tolist": lambda d, a: a.tolist(), "detach": lambda d, a: a.detach(),
     "isnan": lambda d, a: a.isnan(), "all": lambda d, a: a.all(),
+    "invert": lambda d, a: ~a, "floordiv scalar": lambda d, a: a // d(SCALARS),
+    "prod": lambda d, a: a.prod(axis=d(AXES)), "cumsum": lambda d, a: a.cumsum(d(AXES)),
     "add scalar": lambda d, a: a + d(SCALARS), "rsub scalar": lambda d, a: d(SCALARS) - a,
     "div scalar": lambda d, a: a / d(SCALARS), "rdiv scalar": lambda d, a: d(SCALARS) / a,
     "add bad": lambda d, a: a + d(BAD), "rmul bad": lambda d, a: d(BAD) * a,
@@ -133,6 +135,9 @@ BINARY = {
     "cat": lambda d, a, b: tg.cat([a, b], axis=d(st.integers(-3, 3))),
     "stack": lambda d, a, b: tg.stack([a, b], axis=d(st.integers(-3, 3))),
     "lt": lambda d, a, b: a < b, "eq": lambda d, a, b: a == b,
+    "and": lambda d, a, b: a & b, "or": lambda d, a, b: a | b, "xor": lambda d, a, b: a ^ b,
+    "floordiv": lambda d, a, b: a // b, "mod": lambda d, a, b: a % b,
+    "fmax": lambda d, a, b: tg.fmax(a, b), "logical_and": lambda d, a, b: tg.logical_and(a, b),
     "iadd": lambda d, a, b: a.__iadd__(b), "isub": lambda d, a, b: a.__isub__(b),
     "setitem tensor": lambda d, a, b: a.__setitem__(d(INDEX), b),
     "grad": lambda d, a, b: tg.grad(a.sum(), b, allow_unused=d(st.booleans())),
