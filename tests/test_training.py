@@ -443,6 +443,24 @@ def test_label_shapes_are_aligned_not_broadcast(circles):
         model.predict(np.zeros((5, 3)))
 
 
+def test_x_with_one_axis_is_samples_of_one_number():
+    """x of shape (n,) is n samples (rows), as in Keras: never read as one sample of n
+    features (predict returned one output for two "samples"), and the error gives both fixes."""
+    model = small_model()              # 2 features in, 1 out
+    one_axis = r"x of shape \(2,\) has one axis: .*x.reshape\(-1, 1\).*x.reshape\(1, -1\)"
+    with pytest.raises(ValueError, match=r"predict: the model turned 2 samples of x \(shape "
+                                         r"\(2,\)\) into an output of shape \(1,\); .*" + one_axis):
+        model.predict(np.array([0.5, -0.5]))
+    assert model.predict(np.array([[0.5, -0.5]])).shape == (1, 1)
+    wide = Sequential([Dense(4, input_dim=40)])
+    with pytest.raises(ValueError, match=r"x of shape \(40,\) \(tried on 32 samples of it\): "
+                                         r"dense.*40 features.*x.reshape\(1, -1\)"):
+        wide.predict(np.ones(40))      # batches of 32 "samples": the error says so
+    with pytest.raises(ValueError, match=r"fit: the model cannot take x of shape \(20, 1\) "
+                                         r"\(tried on 2 samples of it\)"):
+        model.fit(np.zeros((20, 1)), np.zeros(20), epochs=1, verbose=0)
+
+
 def test_sparse_labels_must_be_integers():
     model = Sequential([Dense(3, input_dim=2, activation="softmax")])
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")

@@ -141,14 +141,7 @@ class Model(Module):
             bad = int(np.size(y) - np.isfinite(y).sum())
             raise ValueError(f"{op}: y contains {bad} non-finite values (NaN or inf)")
         self._build_for(x, rng)
-        try:
-            with autograd.no_grad():
-                out = self(Tensor._make(x[:2], False, None))
-        except (ValueError, TypeError, IndexError) as e:
-            raise type(e)(f"{op}: the model cannot take x of shape {x.shape}: {e}") from None
-        if not isinstance(out, Tensor):
-            raise TypeError(f"{op}: the model's forward must return a Tensor, got "
-                            f"{type(out).__name__}")
+        out = _run_rows(self, x, x[:2], op)
         sparse = self.loss_name == "sparse_categorical_crossentropy"
         if sparse:
             if y.dtype.kind == "f" and not np.array_equal(y, np.round(y)):
@@ -289,7 +282,12 @@ class Model(Module):
 
     # ---------------------------------------------------------------- predict --
     def predict(self, x, batch_size=None, verbose=0):
-        """Model outputs for ``x`` as a float32 ndarray, computed under ``no_grad``."""
+        """Model outputs for ``x`` as a float32 ndarray, computed under ``no_grad``.
+
+        ``x``'s first axis is samples, as in ``fit``: one sample of 2
+        features is ``[[0.5, -0.5]]``; ``[0.5, -0.5]`` is two samples of one
+        number each (an error, for a model that takes 2 features).
+        """
         op = "predict"
         batch_size = 32 if batch_size is None else check_int(batch_size, "batch_size", op, 1)
         x = np.ascontiguousarray(to_array(x, "x", op), dtype=np.float32)
@@ -299,14 +297,8 @@ class Model(Module):
         self.eval()
         outs = []
         try:
-            with autograd.no_grad():
-                for s in range(0, len(x), batch_size):
-                    try:
-                        out = self(Tensor._make(x[s:s + batch_size], False, None))
-                    except (ValueError, TypeError, IndexError) as e:
-                        raise type(e)(f"{op}: the model cannot take x of shape {x.shape}: "
-                                      f"{e}") from None
-                    outs.append(out.numpy())
+            for s in range(0, len(x), batch_size):
+                outs.append(_run_rows(self, x, x[s:s + batch_size], op).numpy())
         finally:
             self.train(was_training)
         return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0)
@@ -474,6 +466,42 @@ def _output_shape_of(layer, shape):
 def _build_layer(layer, shape, rng=None):
     """``layer.build`` from the per-sample ``shape`` (Dense takes its last axis, as it maps it)."""
     layer.build(shape if hasattr(layer, "compute_output_shape") else shape[-1], rng=rng)
+
+
+def _run_rows(model, x, rows, op):
+    """``model(rows)`` without recording, for ``rows`` of ``x``: the output must be a Tensor
+    with one row per sample, and an error names the op, x's shape and the fix."""
+    try:
+        with autograd.no_grad():
+            out = model(Tensor._make(rows, False, None))
+    except (ValueError, TypeError, IndexError) as e:
+        raise type(e)(f"{op}: the model cannot take x of shape {x.shape} (tried on "
+                      f"{_samples(len(rows))} of it): {_and_hint(e, x)}") from None
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}: the model's forward must return a Tensor, got "
+                        f"{type(out).__name__}")
+    if out.ndim == 0 or len(out) != len(rows):
+        raise ValueError(f"{op}: the model turned {_samples(len(rows))} of x (shape "
+                         f"{rows.shape}) into an output of shape {out.shape}; it must give one "
+                         f"row per sample (first axis){_one_axis_hint(x)}")
+    return out
+
+
+def _samples(n):
+    return "1 sample" if n == 1 else f"{n} samples"
+
+
+def _one_axis_hint(x):
+    """The fix for an x with one axis: samples are rows."""
+    if x.ndim != 1:
+        return ""
+    return (f". x of shape {x.shape} has one axis: for {_samples(len(x))} of one feature pass "
+            f"x.reshape(-1, 1); for one sample of {len(x)} features, x.reshape(1, -1)")
+
+
+def _and_hint(err, x):
+    hint = _one_axis_hint(x)
+    return f"{str(err).rstrip('.')}{hint}" if hint else str(err)
 
 
 def _class_label_hint(loss_name, y, out):
