@@ -128,6 +128,14 @@ def test_saturated_tanh_units_and_the_errors():
         diag.table("dead_units")
     with pytest.raises(RuntimeError, match="observe: no model yet"):
         Diagnostics().observe()
+    # Its arguments are checked when it is made (bins=0 was NumPy's "`bins` must be positive"
+    # at the end of the first epoch; samples=0 and tol=-1 were accepted).
+    for kwargs, pattern in [(dict(bins=0), "bins must be an integer >= 1, got 0"),
+                            (dict(samples=0), "samples must be an integer >= 1, got 0"),
+                            (dict(bins="a"), "bins must be an integer >= 1, got 'a'"),
+                            (dict(tol=-1), r"tol must be a number in \[0, 0.5\), got -1")]:
+        with pytest.raises(ValueError, match=f"Diagnostics: {pattern}"):
+            Diagnostics(**kwargs)
     model.compile(loss="binary_crossentropy", optimizer="sgd", jit_compile=True)
     with pytest.raises(ValueError, match="jit_compile=False to use Diagnostics"):
         model.fit(X, np.array([1, 0, 1]), epochs=1, verbose=0, callbacks=[Diagnostics()])

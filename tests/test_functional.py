@@ -97,6 +97,11 @@ def test_cross_entropy_integer_and_one_hot_labels_agree():
     np.testing.assert_allclose(logits.grad.data, (sm - one_hot) / 5)   # softmax - onehot, derived
     with pytest.raises(ValueError, match="labels must be in"):
         F.cross_entropy(logits, np.array([0, 3, 1, 1, 0]))
+    # Float class indices (PyTorch: "expected scalar type Long") are named as such, not as
+    # a shape mismatch with the probabilities they are not.
+    with pytest.raises(ValueError, match=r"labels of shape \(5,\) and dtype float64 for logits "
+                                         r"of shape \(5, 3\): class indices must be integers"):
+        F.cross_entropy(logits, labels.astype(np.float64))
     with pytest.raises(ValueError, match="integer labels must have shape"):
         F.cross_entropy(logits, np.array([0, 1]))
 

@@ -89,6 +89,16 @@ def test_what_find_lr_refuses(circles):
         find_lr(build_model(), X, y, steps=1)
     with pytest.raises(ValueError, match="x has 900 samples but y has 3"):
         find_lr(build_model(), X, y[:3])
+    # Each argument is named (they were NumPy's and Python's bare "range() arg 3 must not be
+    # zero", "SeedSequence expects int", "'<' not supported between 'int' and 'str'").
+    for kwargs, pattern in [(dict(batch_size=0), "batch_size must be an integer >= 1, got 0"),
+                            (dict(batch_size=2.5), "batch_size must be an integer >= 1"),
+                            (dict(seed="a"), "seed must be an integer >= 0, got 'a'")]:
+        with pytest.raises(ValueError, match=f"find_lr: {pattern}"):
+            find_lr(build_model(), X, y, **kwargs)
+    for name in ("start_lr", "smoothing"):
+        with pytest.raises(TypeError, match=f"find_lr: {name} must be a number, got 'a'"):
+            find_lr(build_model(), X, y, **{name: "a"})
 
 
 def test_an_unbound_optimizer_and_a_small_dataset():

@@ -298,6 +298,15 @@ def test_terminate_on_nan_when_the_learning_rate_diverges():
     assert not math.isfinite(hist.history["loss"][-1])
 
 
+def test_one_callback_alone_is_a_list_of_one(circles):
+    """As in Keras (which flattens ``callbacks``): it was "'LambdaCallback' object is not iterable"."""
+    X_train, _, y_train, _ = circles
+    seen = []
+    small_model().fit(X_train, y_train, epochs=2, verbose=0, seed=np.int64(1),
+                      callbacks=LambdaCallback(on_epoch_end=lambda e, logs: seen.append(e)))
+    assert seen == [0, 1]
+
+
 def test_stop_training_from_a_callback(circles):
     X_train, _, y_train, _ = circles
 
@@ -386,6 +395,9 @@ def _unchanged(model, before):
     (dict(validation_data=(1, 2, 3)), ValueError, r"validation_data must be a pair"),
     (dict(validation_data="val_features3"), ValueError, r"fit \(validation data\).*2 features"),
     (dict(callbacks=[print]), TypeError, r"callbacks must be Callback instances"),
+    (dict(callbacks=3), TypeError, r"fit: callbacks must be a list of Callback instances, got int"),
+    (dict(seed="a"), ValueError, r"fit: seed must be an integer >= 0, got 'a'"),
+    (dict(seed=-1), ValueError, r"fit: seed must be an integer >= 0, got -1"),
     (dict(x="strings"), TypeError, r"x must hold numbers"),
     (dict(x="empty", y="empty"), ValueError, r"x and y are empty"),
 ])

@@ -110,8 +110,17 @@ def hold_out(x, y, validation_split, validation_data, op):
 
 
 def check_callbacks(callbacks, op):
-    """``callbacks`` as a new list, checked to hold :class:`~tinygrad_edu.training.Callback` s."""
-    callbacks = [] if callbacks is None else list(callbacks)
+    """``callbacks`` as a new list, checked to hold :class:`~tinygrad_edu.training.Callback` s.
+
+    One callback alone is a list of one, as in Keras.
+    """
+    if callbacks is None or isinstance(callbacks, Callback):
+        return [] if callbacks is None else [callbacks]
+    try:
+        callbacks = list(callbacks)
+    except TypeError:
+        raise TypeError(f"{op}: callbacks must be a list of Callback instances, got "
+                        f"{type(callbacks).__name__}") from None
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise TypeError(f"{op}: callbacks must be Callback instances (e.g. "

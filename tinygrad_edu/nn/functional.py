@@ -162,6 +162,12 @@ def cross_entropy(logits, labels, axis=-1):
     raw = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
     if raw.dtype.kind in "iu":
         return D.mean(pick_labels(logp, raw, "cross_entropy")) * -1
+    if (logits.ndim == 2 and logits.shape[1] > 1 and raw.dtype.kind == "f"
+            and raw.shape in ((len(logits),), (len(logits), 1))):
+        raise ValueError(f"cross_entropy: labels of shape {raw.shape} and dtype {raw.dtype} for "
+                         f"logits of shape {logits.shape}: class indices must be integers, e.g. "
+                         f"labels.astype('int64'); float labels are class probabilities, shaped "
+                         f"like the logits")
     target = align_target(logits, labels if isinstance(labels, Tensor) else raw.astype(logits.dtype),
                           "cross_entropy")                  # a Tensor target keeps its graph
     return D.mean(D.sum(target * logp, axis=axis)) * -1

@@ -191,7 +191,7 @@ class Model(Module):
         verbose : 0, 1 or 2
             0 silent, 1 a progress bar per epoch (tqdm; a text line without
             it), 2 one line per epoch.
-        callbacks : list of Callback
+        callbacks : list of Callback, or one Callback
         validation_split : float in [0, 1)
             Hold out this fraction of the data -- the *last* samples, before
             shuffling, as Keras does -- and report 'val_...' metrics on it.
@@ -232,7 +232,7 @@ class Model(Module):
         self._require_compiled(op)
         batch_size, epochs, initial_epoch, verbose = check_fit_arguments(
             op, batch_size, epochs, initial_epoch, verbose, validation_split)
-        rng = get_rng() if seed is None else np.random.default_rng(seed)
+        rng = get_rng() if seed is None else np.random.default_rng(check_int(seed, "seed", op, 0))
         x, y, validation, units = self._fit_data(x, y, validation_split, validation_data, rng)
         callbacks = check_callbacks(callbacks, op)
         if not self.optimizer.params:

@@ -42,6 +42,7 @@ norm; a linear layer has no dead units).
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -105,6 +106,11 @@ class Diagnostics(Callback):
 
     def __init__(self, bins=30, tol=1e-3, samples=1024):
         super().__init__()
+        for name, value in (("bins", bins), ("samples", samples)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"Diagnostics: {name} must be an integer >= 1, got {value!r}")
+        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 <= tol < 0.5:
+            raise ValueError(f"Diagnostics: tol must be a number in [0, 0.5), got {tol!r}")
         self.bins, self.tol, self.samples = int(bins), float(tol), int(samples)
         self.history, self.layers, self.units, self.epoch = {}, [], {}, []
         self._watch = self._attached = None

@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -121,16 +122,22 @@ def _restore(model, opt, saved):
     model.train(training)
 
 
-def _check(model, start_lr, end_lr, steps, smoothing, diverge):
+def _check(model, start_lr, end_lr, steps, batch_size, seed, smoothing, diverge):
     if not hasattr(model, "_require_compiled"):
         raise TypeError(f"find_lr: needs a compiled Model (e.g. a Sequential after "
                         f"model.compile(loss=..., optimizer=...)), got {type(model).__name__}")
     model._require_compiled("find_lr")
+    for name, value in (("start_lr", start_lr), ("end_lr", end_lr), ("smoothing", smoothing),
+                        ("diverge", diverge)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"find_lr: {name} must be a number, got {value!r}")
     if not 0 < start_lr < end_lr or not math.isfinite(end_lr):
         raise ValueError(f"find_lr: need 0 < start_lr < end_lr, got start_lr={start_lr}, "
                          f"end_lr={end_lr}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"find_lr: steps must be an integer >= 2, got {steps!r}")
+    for name, value, least in (("steps", steps, 2), ("batch_size", batch_size, 1),
+                               ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+            raise ValueError(f"find_lr: {name} must be an integer >= {least}, got {value!r}")
     if not 0 <= smoothing < 1 or not diverge > 1:
         raise ValueError(f"find_lr: smoothing must be in [0, 1) and diverge > 1, got "
                          f"smoothing={smoothing}, diverge={diverge}")
@@ -199,7 +206,7 @@ def find_lr(model, x, y, start_lr=1e-7, end_lr=10.0, steps=200, batch_size=32, s
         ``.min_lr``, ``.steepest`` and ``.plot(path)``.  Weights, gradients and optimizer
         state (moments, step count, learning rate) are restored bit for bit.
     """
-    _check(model, start_lr, end_lr, steps, smoothing, diverge)
+    _check(model, start_lr, end_lr, steps, batch_size, seed, smoothing, diverge)
     x, y, _ = model._prepare(x, y, "find_lr", get_rng())
     opt = model.optimizer
     if not opt.params:
