@@ -242,6 +242,16 @@ def test_numerical_grad_of_a_non_scalar_output_weights_by_grad_output():
     np.testing.assert_allclose(g, [2.0, 0.0, -6.0], atol=1e-8)
     (g,) = numerical_grad(lambda x: x ** 2, x)                # default: ones
     np.testing.assert_allclose(g, [2.0, 4.0, 6.0], atol=1e-8)
+    (g,) = numerical_grad(lambda x: x ** 2, x, grad_output=2.0)   # one weight for all
+    np.testing.assert_allclose(g, [4.0, 8.0, 12.0], atol=1e-8)
+    # Weights of the wrong shape are named (they were NumPy's bare "operands could not be
+    # broadcast together with remapped shapes").
+    with pytest.raises(ValueError, match=r"numerical_grad: grad_output of shape \(2,\) does not "
+                                         r"broadcast to the output's shape \(3,\)"):
+        numerical_grad(lambda x: x ** 2, x, grad_output=[1.0, 2.0])
+    with pytest.raises(ValueError, match=r"gradgradcheck: grad_outputs of shape \(2,\) does "
+                                         r"not broadcast to the output's shape \(3,\)"):
+        gradgradcheck(lambda x: x ** 3, t64([1.0, 2.0, 3.0]), grad_outputs=np.ones(2))
 
 
 # =========================================================== gradgradcheck ===

@@ -192,6 +192,16 @@ def _find_kinks(evaluate, f0, i, num, left, right, eps, atol, rtol, noise):
 
 
 # ---------------------------------------------------------- numerical_grad ----
+def _weights(given, shape, what, name):
+    """``given`` (an array, a Tensor or a number) as float64 weights of an output's elements."""
+    w = np.asarray(getattr(given, "data", given), np.float64)
+    try:
+        return np.broadcast_to(w, shape)
+    except ValueError:
+        raise ValueError(f"{what}: {name} of shape {w.shape} does not broadcast to the output's "
+                         f"shape {shape}; give one weight per output element") from None
+
+
 def numerical_grad(fn, inputs, eps=1e-6, grad_output=None):
     """Gradients of ``fn`` by central differences, in float64.
 
@@ -229,8 +239,7 @@ def numerical_grad(fn, inputs, eps=1e-6, grad_output=None):
     with autograd.no_grad():
         out = _call(fn, args, "numerical_grad")
     w = (np.ones(out.shape) if grad_output is None
-         else np.broadcast_to(np.asarray(getattr(grad_output, "data", grad_output), np.float64),
-                              out.shape))
+         else _weights(grad_output, out.shape, "numerical_grad", "grad_output"))
     evaluate = _Evaluator(fn, args, "numerical_grad")
     evaluate.P = w.reshape(1, -1)
     grads = []
@@ -512,8 +521,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     if grad_outputs is None:
         v = np.random.default_rng(seed).standard_normal(out.shape)
     else:
-        v = np.broadcast_to(np.asarray(getattr(grad_outputs, "data", grad_outputs), np.float64),
-                            out.shape).copy()
+        v = _weights(grad_outputs, out.shape, "gradgradcheck", "grad_outputs").copy()
     v = Tensor(v, requires_grad=True, name="v")
     n = len(args)
 
