@@ -200,7 +200,7 @@ def plot_conv_backward(model, digit, collapsed_path, expanded_path):
     layer = model.layers[2]
     total = layer(a_prev).sum()
     total.name = "sum"
-    total.backward(retain_graph=True)
+    total.backward()
     paths = []
     for path, collapse in ((collapsed_path, "module"), (expanded_path, None)):
         paths.append(str(viz.save_graph(total, path=path, mode="backward", params=model,

@@ -32,7 +32,7 @@ def page(folder):
     X, y = figures.circles_batch(8)
     loss = binary_cross_entropy(model(X), y)
     loss.name = "loss"
-    loss.backward(retain_graph=True)
+    loss.backward()
     return tg.viz.explore(loss, params=model).save(pathlib.Path(folder) / "graph.html")
 
 

@@ -32,7 +32,7 @@ def images():
     """{file name: graph} for every picture of the page."""
     neuron_fwd, neuron_bwd = figures.neuron_graphs(collapse="op")
     loss = figures.neuron()
-    loss.backward(retain_graph=True)
+    loss.backward()
     y_hat = next(t for t in tg.autograd.toposort([loss]) if t.name == "y_hat")
     step_fwd, step_bwd = figures.network_step_graphs(collapse="module", batch=4)
     return {

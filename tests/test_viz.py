@@ -460,6 +460,34 @@ def test_argument_errors():
         draw_graph(x * 2, show_grad="some")
 
 
+def test_options_graphviz_would_take_silently_are_refused(tmp_path):
+    """A wrong rankdir failed only when dot laid the picture out; a wrong grad_scale fell back
+    to 'absolute'; max_values=-1 was taken; an unknown suffix got SVG bytes (g.jpg)."""
+    x = tg.Tensor([1.0], requires_grad=True)
+    cases = [(dict(rankdir="XX"), ValueError, r"draw_graph: rankdir must be 'TB', 'BT', 'LR' or "
+                                              r"'RL', got 'XX'"),
+             (dict(grad_scale="log", mode="backward"), ValueError,
+              r"draw_graph: grad_scale must be 'relative' or 'absolute', got 'log'"),
+             (dict(max_values=-1), ValueError, r"draw_graph: max_values must be an integer >= 0"),
+             (dict(params=3), TypeError, r"draw_graph: params must be a dict of name -> Tensor, "
+                                         r"a Module or a list of Tensors, got int")]
+    for kwargs, kind, pattern in cases:
+        with pytest.raises(kind, match=pattern):
+            draw_graph(x * 2, **kwargs)
+    with pytest.raises(TypeError, match="explore: roots must be Tensors, got str"):
+        tg.viz.explore("loss")
+    with pytest.raises(ValueError, match="explore: step_values must be an integer >= 0"):
+        tg.viz.explore(x * 2, step_values=-3)
+    with pytest.raises(ValueError, match=r"save_graph: cannot tell a format from the suffix of "
+                                         r"'.*g.jpg'; use one of .svg, .png, .pdf, .dot, .html"):
+        save_graph(x * 2, path=tmp_path / "g.jpg")
+    assert not (tmp_path / "g.jpg").exists()
+    assert save_graph(x * 2, path=tmp_path / "g.jpg", format="dot").read_text().startswith("digraph")
+    assert save_graph(x * 2, path=tmp_path / "g").read_text().lstrip().startswith(("<?xml", "<svg"))
+    for rankdir in ("TB", "BT", "LR", "RL"):
+        assert f"rankdir={rankdir}" in draw_graph(x * 2, rankdir=rankdir).source
+
+
 # ---------------------------------------------------------------- figures --
 def test_figure_builders():
     fwd, bwd = figures.neuron_graphs()

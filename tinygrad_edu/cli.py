@@ -43,7 +43,7 @@ def _graph(args) -> int:
         y = (np.hypot(X[:, 0], X[:, 1]) < 0.65).astype(np.float32).reshape(-1, 1)
         root = F.binary_cross_entropy(model(Tensor(X, name="X")), Tensor(y, name="Y"))
         root.name = "loss"
-    root.backward(retain_graph=True)     # so the drawing can show every gradient
+    root.backward()                      # so the drawing shows every gradient
     collapse = None if args.collapse == "none" else args.collapse
     try:
         path = viz.save_graph(root, path=args.out, mode=args.mode, collapse=collapse)

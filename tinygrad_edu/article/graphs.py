@@ -52,12 +52,12 @@ def neuron():
 def plot_neuron_graph(path, mode="forward", collapse="op"):
     """Figure 4: the computation graph of one neuron, z = w^T x + b, y_hat = g(z).
 
-    Drawn after ``backward(retain_graph=True)``, so the parameters show their
+    Drawn after ``backward()``, so the parameters show their
     gradients.  ``collapse='op'`` draws sigmoid and the loss as one box each;
     ``None`` shows every primitive inside them.
     """
     loss = neuron()
-    loss.backward(retain_graph=True)
+    loss.backward()
     return str(viz.save_graph(loss, path=path, mode=mode, collapse=collapse))
 
 

@@ -20,6 +20,8 @@ A drawing is made in four steps, each in a module of its own:
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -44,7 +46,8 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
     Parameters
     ----------
     *roots : Tensor
-        What to draw (the loss): before ``backward()``, or after ``backward(retain_graph=True)``.
+        What to draw (the loss), before or after ``backward()``: the graph outlives a
+        backward pass, and after one every node shows the gradient that reached it.
     mode : {'forward', 'backward'}
         Tensors and ops with their values; or one node per derivative rule
         (``'MatMul backward'``), coloured by the gradient's norm (see ``grad_scale``).
@@ -90,6 +93,7 @@ def draw_graph(*roots, mode="forward", params=None, inputs=None, show_data=True,
     True
     """
     roots = _check_roots(roots, mode, show_grad)
+    _check_options("draw_graph", rankdir=rankdir, max_values=max_values, grad_scale=grad_scale)
     trace = _Trace(roots)
     grouping = _Grouping(trace, collapse, roots)
     options = dict(show_data=show_data, show_grad=show_grad, rankdir=rankdir, legend=legend,
@@ -115,20 +119,33 @@ def _draw(trace, grouping, names, roots, mode, options):
     return graph, shown
 
 
-def _check_roots(roots, mode, show_grad):
+def _check_roots(roots, mode, show_grad, what="draw_graph"):
     """Check ``draw_graph``'s arguments; return the roots as a list without repeats."""
     if mode not in ("forward", "backward"):
-        raise ValueError(f"draw_graph: mode must be 'forward' or 'backward', got {mode!r}")
+        raise ValueError(f"{what}: mode must be 'forward' or 'backward', got {mode!r}")
     if len(roots) == 1 and isinstance(roots[0], (list, tuple)):
         roots = tuple(roots[0])
     if not roots:
-        raise TypeError("draw_graph: give at least one Tensor to draw, e.g. draw_graph(loss)")
+        raise TypeError(f"{what}: give at least one Tensor to draw, e.g. {what}(loss)")
     for r in roots:
         if not isinstance(r, Tensor):
-            raise TypeError(f"draw_graph: roots must be Tensors, got {type(r).__name__}")
+            raise TypeError(f"{what}: roots must be Tensors, got {type(r).__name__}")
     if show_grad not in (True, False, "all"):
-        raise ValueError(f"draw_graph: show_grad must be True, False or 'all', got {show_grad!r}")
+        raise ValueError(f"{what}: show_grad must be True, False or 'all', got {show_grad!r}")
     return list(dict.fromkeys(roots))          # unique, in order
+
+
+def _check_options(what, rankdir=None, grad_scale="relative", **counts):
+    """Check the drawing options Graphviz or the colour scale would take silently
+    (a wrong ``rankdir`` fails only when the picture is laid out)."""
+    if rankdir not in (None, "TB", "BT", "LR", "RL"):
+        raise ValueError(f"{what}: rankdir must be 'TB', 'BT', 'LR' or 'RL', got {rankdir!r}")
+    if grad_scale not in ("relative", "absolute"):
+        raise ValueError(f"{what}: grad_scale must be 'relative' or 'absolute', got "
+                         f"{grad_scale!r}")
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"{what}: {name} must be an integer >= 0, got {value!r}")
 
 
 # ------------------------------------------------- one training step, drawn --
@@ -138,8 +155,7 @@ def training_step_graphs(model, x, y, loss_fn, optimizer=None, forward_kwargs=No
 
     The order matters, and this function gets it right: zero the gradients
     (``optimizer.zero_grad()``, else ``model.zero_grad()``), forward, loss,
-    ``loss.backward(retain_graph=True)`` (so the graph survives the backward),
-    draw both graphs (the forward one with every tensor's gradient,
+    ``loss.backward()``, draw both graphs (the forward one with every tensor's gradient,
     ``show_grad='all'``), *then* ``optimizer.step()``.  A drawing is text, so
     it stays valid after the parameters change.
 
@@ -169,7 +185,7 @@ def training_step_graphs(model, x, y, loss_fn, optimizer=None, forward_kwargs=No
     loss = loss_fn(pred, y)
     if loss.name is None:
         loss.name = "loss"
-    loss.backward(retain_graph=True)
+    loss.backward()
     common = {"inputs": {x.name or "X": x, y.name or "y": y}}   # the batch shows as inputs
     if hasattr(model, "named_parameters"):
         common["params"] = model

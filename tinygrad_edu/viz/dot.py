@@ -179,11 +179,16 @@ _FORMATS = ("svg", "png", "pdf", "dot", "html")
 
 
 def _output_format(path, format):
-    """The file format for ``path``: ``format`` if given, else from the suffix, else 'svg'."""
+    """The file format for ``path``: ``format`` if given, else from the suffix, else (no
+    suffix) 'svg'.  An unknown suffix is refused: SVG text in a ``.jpg`` would be a broken file."""
     if format is None:
         suffix = path.suffix.lstrip(".").lower()
-        aliases = {"gv": "dot", "htm": "html"}
-        format = aliases.get(suffix, suffix) if suffix in _FORMATS + tuple(aliases) else "svg"
+        aliases = {"gv": "dot", "htm": "html", "": "svg"}
+        if suffix not in _FORMATS + tuple(aliases):
+            raise ValueError(f"save_graph: cannot tell a format from the suffix of {str(path)!r}; "
+                             f"use one of {', '.join('.' + f for f in _FORMATS)}, or pass "
+                             f"format=")
+        format = aliases.get(suffix, suffix)
     if format not in _FORMATS:
         raise ValueError(f"save_graph: format must be one of {_FORMATS}, got {format!r}")
     return format

@@ -41,7 +41,7 @@ import pathlib
 import re
 
 from . import render
-from ._graph import _check_roots, _draw
+from ._graph import _check_options, _check_roots, _draw
 from .forward import _role
 from .groups import _Grouping
 from .names import _Names, tensor_labels
@@ -200,7 +200,7 @@ def explore(*roots, params=None, inputs=None, collapse="module", max_values=100,
     Parameters
     ----------
     *roots : Tensor
-        Usually the loss; before or after ``backward(retain_graph=True)``.
+        Usually the loss; before or after ``backward()``.
     params, inputs : optional
         Names, as for :func:`draw_graph`.
     collapse : None, 'op', 'module' or list of str
@@ -217,5 +217,6 @@ def explore(*roots, params=None, inputs=None, collapse="module", max_values=100,
     Explorer
         ``.save(path)``; shown inline in Jupyter.
     """
-    roots = _check_roots(roots, "forward", True)
+    roots = _check_roots(roots, "forward", True, what="explore")
+    _check_options("explore", max_values=max_values, step_values=step_values)
     return Explorer(_page_data(roots, params, inputs, collapse, max_values, step_values, title))

@@ -47,7 +47,7 @@ def neuron():
 def neuron_graphs(collapse="op"):
     """Figure 4: ``(forward, backward)`` graphs of :func:`neuron` after its backward."""
     loss = neuron()
-    loss.backward(retain_graph=True)
+    loss.backward()
     return (draw_graph(loss, collapse=collapse, title="one neuron: y_hat = sigmoid(w^T x + b)"),
             draw_graph(loss, mode="backward", collapse=collapse))
 
@@ -69,7 +69,7 @@ def circles_batch(n=8, seed=0):
 def network_step_graphs(model=None, batch=8, seed=0, collapse="op", optimizer=True):
     """Figure 9: ``(forward, backward)`` graphs of one training step of the article's network.
 
-    Forward, BCE loss, ``backward(retain_graph=True)``, drawing, then one Adam
+    Forward, BCE loss, ``backward()``, drawing, then one Adam
     step (``optimizer=False`` skips it).  The forward graph shows every
     tensor's gradient (dZ, dA, dW, db), the backward graph their norms.
     """

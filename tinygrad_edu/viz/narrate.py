@@ -239,7 +239,7 @@ def explain(*roots, params=None, inputs=None, max_values=16):
     ----------
     *roots : Tensor
         Usually the loss (seeded with ones, as ``backward()`` seeds a scalar).
-        Works before or after ``backward(retain_graph=True)``; ``.grad`` is not touched.
+        Works before or after ``backward()``; ``.grad`` is not touched.
     params, inputs : optional
         Names, as for :func:`draw_graph`.
     max_values : int
