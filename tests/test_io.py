@@ -127,6 +127,14 @@ def test_a_missing_folder_is_named_not_our_temporary_file(tmp_path):
     assert not (tmp_path / "no").exists()
 
 
+def test_save_arrays_takes_a_dict_of_arrays(tmp_path):
+    """A list was a bare "'list' object has no attribute 'items'"."""
+    with pytest.raises(TypeError, match="save_arrays: arrays must be a dict of name -> array, "
+                                        "got list"):
+        io.save_arrays(tmp_path / "w.npz", [np.ones(2)])
+    assert not (tmp_path / "w.npz").exists()
+
+
 def test_set_weights_names_itself_in_its_errors():
     """(Its shape and dtype errors said load_state_dict, the method it uses.)"""
     model = article_model()

@@ -202,6 +202,19 @@ def test_construction_styles_and_errors():
     with pytest.raises(ValueError, match=r"unknown optimizer 'adagrad'.*adam, adamax, rmsprop, sgd"):
         optim.get("adagrad")
     assert "Adam(lr=0.001" in repr(optim.Adam())
+    # Numbers that are not numbers are named (lr="a" was Python's bare "could not convert
+    # string to float"); NumPy scalars and one-element Tensors are numbers.
+    for make, pattern in [(lambda: optim.SGD(lr="a"), "SGD: lr must be a number, got str 'a'"),
+                          (lambda: optim.SGD(momentum="0.9"), "SGD: momentum must be a number"),
+                          (lambda: optim.Adam(beta_1=None), "Adam: beta_1 must be a number"),
+                          (lambda: optim.Adam(epsilon=[1e-7, 1e-8]), "Adam: epsilon must be a"),
+                          (lambda: optim.RMSprop(weight_decay="x"), "RMSprop: weight_decay must")]:
+        with pytest.raises(TypeError, match=pattern):
+            make()
+    opt = optim.SGD(lr=np.float32(0.5), momentum=tg.Tensor(0.25))
+    assert (opt.lr, opt.momentum) == (0.5, 0.25) and type(opt.lr) is float
+    with pytest.raises(TypeError, match="SGD: learning_rate must be a number"):
+        opt.learning_rate = "fast"
 
 
 class _Halving(optim.SGD):

@@ -37,6 +37,9 @@ def save_arrays(path, arrays, what="save_arrays"):
     the caller in errors.
     """
     path = os.fspath(path)
+    if not isinstance(arrays, dict):
+        raise TypeError(f"{what}: arrays must be a dict of name -> array, got "
+                        f"{type(arrays).__name__}")
     clean = {}
     for name, arr in arrays.items():
         if not isinstance(name, str) or not name:

@@ -75,10 +75,10 @@ class Optimizer:
             if lr is not None:
                 raise TypeError(f"{type(self).__name__}: give lr or learning_rate, not both")
             lr = learning_rate
-        self.lr = float(self.default_lr if lr is None else lr)
+        self.lr = _number(self, "lr", self.default_lr if lr is None else lr)
         if not np.isfinite(self.lr) or self.lr < 0:
             raise ValueError(f"{type(self).__name__}: lr must be a finite number >= 0, got {lr!r}")
-        self.weight_decay = float(weight_decay)
+        self.weight_decay = _number(self, "weight_decay", weight_decay)
         if not np.isfinite(self.weight_decay) or self.weight_decay < 0:
             raise ValueError(f"{type(self).__name__}: weight_decay must be >= 0, got {weight_decay!r}")
         self.iterations = 0
@@ -95,7 +95,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
-        self.lr = float(value)
+        self.lr = _number(self, "learning_rate", value)
 
     def add_params(self, params):
         """Add parameters to optimize (each once); creates their state, zero-filled."""
@@ -300,15 +300,26 @@ def _flat_views(arrays):
     return flat, views
 
 
+def _number(opt, name, value):
+    """``value`` as a float (a number, or a one-element array or Tensor), or a named error."""
+    try:
+        if isinstance(value, (str, bytes)):        # (float("0.9") would take it)
+            raise TypeError
+        return float(value.item() if hasattr(value, "item") else value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{type(opt).__name__}: {name} must be a number, got "
+                        f"{type(value).__name__} {value!r}") from None
+
+
 def _check_beta(opt, name, value):
-    value = float(value)
+    value = _number(opt, name, value)
     if not 0.0 <= value < 1.0:
         raise ValueError(f"{type(opt).__name__}: {name} must be in [0, 1), got {value}")
     return value
 
 
 def _check_eps(opt, value):
-    value = float(value)
+    value = _number(opt, "epsilon", value)
     if not value >= 0:
         raise ValueError(f"{type(opt).__name__}: epsilon must be >= 0, got {value}")
     return value
@@ -324,7 +335,7 @@ class SGD(Optimizer):
 
     def __init__(self, params=None, lr=None, momentum=0.0, nesterov=False, weight_decay=0.0,
                  learning_rate=None):
-        self.momentum = float(momentum)
+        self.momentum = _number(self, "momentum", momentum)
         if not 0.0 <= self.momentum < 1.0:
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
         self.nesterov = bool(nesterov)
