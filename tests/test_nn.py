@@ -373,3 +373,18 @@ def test_running_means_measure_sample_means_once_for_many_batches_and_others_per
     assert logs["max"] == pytest.approx(weighted["max"], rel=1e-12)       # per batch, weighted
     assert logs["acc_by_batch"] == pytest.approx(weighted["acc"], rel=1e-12)
     assert calls == [32, 32, 7, 32] and means.batches == [] and means.rows == 0
+
+
+def test_sequential_indexing_by_position_and_name():
+    """model[10] was a bare 'list index out of range'; model['dense_1'] finds a layer by name."""
+    model = Sequential([Dense(3, input_dim=2), Dense(1)])
+    assert model["dense_2"] is model[-1] and model[0:1] == [model[0]]
+    with pytest.raises(IndexError, match=r"Sequential: layer index 10 is out of range for a model "
+                                         r"of 2 layers \(valid: -2 to 1\)"):
+        model[10]
+    with pytest.raises(KeyError, match=r"Sequential: no layer named 'dense_9'; its layers: "
+                                       r"dense_1, dense_2"):
+        model["dense_9"]
+    with pytest.raises(TypeError, match="Sequential: layers are indexed by position or name, "
+                                        "got float"):
+        model[1.0]

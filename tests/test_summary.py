@@ -121,3 +121,16 @@ def test_forward_hooks_see_inputs_and_outputs_and_go_away():
     assert len(seen) == 1
     with pytest.raises(TypeError, match="register_forward_hook: the hook must be callable"):
         layer.register_forward_hook("print")
+
+
+def test_input_shape_must_be_the_shape_of_one_sample():
+    """(-1,), ('a',) and 2 were taken and printed a table that looked right."""
+    built = Sequential([Dense(3, input_dim=2), Dense(1)])
+    for bad in [(-1,), ("a",), 2, (), (2.5,)]:
+        for model in (built, Sequential([Dense(3), Dense(1)])):
+            with pytest.raises(ValueError, match=r"summary: input_shape must be the shape of one "
+                                                 r"sample, a tuple of integers >= 1 such as \(2,\)"):
+                model.summary(input_shape=bad, print_fn=lambda text: None)
+    shown = []
+    built.summary(input_shape=[2], print_fn=shown.append)
+    assert "Total params: 13" in shown[0]

@@ -36,6 +36,7 @@ from . import losses as _losses
 from .arguments import check_callbacks, check_fit_arguments, check_int, hold_out, to_array
 from .fit import FitLoop, RunningMeans
 from .modules import Module, _snake
+from .summary import sample_shape
 
 __all__ = ["Model", "Sequential"]
 
@@ -425,7 +426,22 @@ class Sequential(Model):
         return x
 
     def __getitem__(self, index):
-        return self.layers[index]
+        """``model[i]``: the i-th layer (a slice: a list of them); ``model['dense_1']``: by name."""
+        if isinstance(index, str):
+            for layer in self.layers:
+                if getattr(layer, "name", None) == index:
+                    return layer
+            names = ", ".join(str(getattr(layer, "name", "?")) for layer in self.layers)
+            raise KeyError(f"Sequential: no layer named {index!r}; its layers: {names or 'none'}")
+        try:
+            return self.layers[index]
+        except IndexError:
+            raise IndexError(f"Sequential: layer index {index} is out of range for a model of "
+                             f"{len(self.layers)} layers (valid: {-len(self.layers)} to "
+                             f"{len(self.layers) - 1})") from None
+        except TypeError:
+            raise TypeError(f"Sequential: layers are indexed by position or name, got "
+                            f"{type(index).__name__}") from None
 
     def __len__(self):
         return len(self.layers)
@@ -435,7 +451,7 @@ class Sequential(Model):
 
     def _summary_layers(self, input_shape=None):
         """The layers in order, each with its per-sample output shape when the sizes are known."""
-        rows, shape = [], None if input_shape is None else tuple(input_shape)
+        rows, shape = [], None if input_shape is None else sample_shape(input_shape)
         for layer in self.layers:
             shape = _input_shape_of(layer) or shape
             shape = None if shape is None else _output_shape_of(layer, shape)

@@ -36,6 +36,8 @@ _______________________________________________________________________________
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import autograd
@@ -52,10 +54,20 @@ def _leaves(module):
     return leaves or [(module.name, module)]
 
 
+def sample_shape(input_shape):
+    """``summary``'s ``input_shape`` as a tuple of ints, or a ValueError that names it."""
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
+    if not shape or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 1
+                            for d in shape):
+        raise ValueError(f"summary: input_shape must be the shape of one sample, a tuple of "
+                         f"integers >= 1 such as (2,), got {input_shape!r}")
+    return tuple(int(d) for d in shape)
+
+
 def _input_shapes(leaves, input_shape):
     """The sample shapes to try: ``input_shape``, else each layer's ``input_dim`` in order."""
     if input_shape is not None:
-        return [tuple(input_shape)]
+        return [sample_shape(input_shape)]
     dims = [m.input_dim for _, m in leaves if getattr(m, "input_dim", None) is not None]
     return [(d,) for d in dict.fromkeys(dims)]
 
