@@ -352,3 +352,13 @@ def test_tensors_hash_by_identity_like_pytorch():
     table = {a: "a", b: "b"}
     assert table[a] == "a" and table[b] == "b"
     assert (a == b).numpy().tolist() == [True, True]          # still elementwise
+
+
+def test_in_asks_whether_any_element_equals():
+    """As NumPy's and PyTorch's: '3.0 in x' iterated over rows and raised the ambiguous-truth error."""
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert 3.0 in x and 7 not in x and Tensor([3.0, 4.0, 5.0]) in x
+    assert (3.0 in x) == (3.0 in x.numpy())
+    with pytest.raises(ValueError, match=r"in: cannot compare a value of shape \(2,\) with a "
+                                         r"tensor of shape \(2, 3\)"):
+        Tensor([1.0, 2.0]) in x

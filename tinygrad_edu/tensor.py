@@ -376,6 +376,16 @@ class Tensor:
             raise TypeError("iter: iteration over a 0-d tensor (a single number); use x.item()")
         return (self[i] for i in range(len(self)))
 
+    def __contains__(self, value):
+        """``v in x``: does any element equal ``v``?  As NumPy's and PyTorch's (not row by row)."""
+        _reads_data("in")
+        other = value._data if isinstance(value, Tensor) else value
+        try:
+            return bool((self._data == other).any())
+        except ValueError as e:     # shapes that do not broadcast
+            raise ValueError(f"in: cannot compare a value of shape {np.shape(other)} with a "
+                             f"tensor of shape {self.shape}: {e}") from None
+
     def __bool__(self):
         _reads_data("bool()")
         if self._data.size != 1:
