@@ -26,11 +26,12 @@ def _param_names(params):
         items = params.items()
     elif isinstance(params, Tensor):
         items = [(params.name or "parameter", params)]
-    elif isinstance(params, (list, tuple)):
-        items = [(p.name or f"param_{i}", p) for i, p in enumerate(params)]
     else:
-        raise TypeError(f"draw_graph: params must be a dict of name -> Tensor, a Module or a list "
-                        f"of Tensors, got {type(params).__name__}")
+        try:
+            items = [(getattr(p, "name", None) or f"param_{i}", p) for i, p in enumerate(params)]
+        except TypeError:                       # not iterable
+            raise TypeError(f"draw_graph: params must be a dict of name -> Tensor, a Module or a "
+                            f"list of Tensors, got {type(params).__name__}") from None
     out = {}
     for name, p in items:
         if not isinstance(p, Tensor):
