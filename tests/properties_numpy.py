@@ -22,6 +22,8 @@ from tinygrad_edu.testing import strategies as ts
 
 FEW = 8                                    # examples per spec (second order: half)
 INTEGERS = tuple(float(k) for k in range(-4, 5))
+HALVES = tuple(k + 0.5 for k in range(-4, 4))
+TENTHS = tuple(k / 10 + 0.05 for k in range(-11, 11))           # round(x, 1) steps at 0.05, 0.15, ...
 
 
 def unary(name, fn, elements=None, targets=None, examples=FEW):
@@ -48,6 +50,10 @@ unary("floor", N.floor, ts.reals(avoid=INTEGERS))          # steps: gradient 0 b
 unary("floor_divide", lambda x: N.floor_divide(x, 1.0), ts.reals(avoid=INTEGERS),
       (N.floor_divide,))
 unary("ceil", N.ceil, ts.reals(avoid=INTEGERS))
+unary("trunc", N.trunc, ts.reals(avoid=INTEGERS))
+unary("fix", N.fix, ts.reals(avoid=INTEGERS))
+unary("rint", N.rint, ts.reals(avoid=HALVES))
+unary("round", lambda x: N.round(x, 1), ts.reals(-1, 1, avoid=TENTHS), (N.round,))
 unary("deg2rad", N.deg2rad)
 unary("rad2deg", N.rad2deg)
 unary("softplus", A.softplus, st.one_of(st.just(0.0), ts.reals(-30, 30)))

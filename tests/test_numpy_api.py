@@ -37,6 +37,10 @@ CASES = [
     ("arcsinh", tg.arcsinh, np.arcsinh, [X]), ("arccosh", tg.arccosh, np.arccosh, [ABOVE1]),
     ("arctanh", tg.arctanh, np.arctanh, [UNIT]), ("erf", tg.erf, np_erf, [X * 2]),
     ("floor", tg.floor, np.floor, [X]), ("ceil", tg.ceil, np.ceil, [X]),
+    ("trunc", tg.trunc, np.trunc, [X]), ("fix", tg.fix, np.fix, [X]), ("rint", tg.rint, np.rint, [X]),
+    ("round", tg.round, np.round, [X]), ("around", tg.around, np.around, [X]),
+    ("round_decimals", lambda a: tg.round(a, 2), lambda a: np.round(a, 2), [X * 10]),
+    ("round_tens", lambda a: a.round(-1), lambda a: np.round(a, -1), [X * 100]),
     ("sign", tg.sign, np.sign, [X]), ("deg2rad", tg.deg2rad, np.deg2rad, [X]),
     ("rad2deg", tg.rad2deg, np.rad2deg, [X]), ("logaddexp", tg.logaddexp, np.logaddexp, [X, Y]),
     ("logaddexp2", tg.logaddexp2, np.logaddexp2, [X, Y[0]]),
@@ -300,6 +304,9 @@ INT_CASES = [
     ("tril", lambda a, b: tg.tril(a), lambda a, b: np.tril(a)), ("triu", lambda a, b: a.triu(1),
                                                  lambda a, b: np.triu(a, 1)),
     ("fabs", lambda a, b: tg.fabs(a), lambda a, b: np.fabs(a)),
+    ("round_tens", lambda a, b: tg.round(a * 7, -1), lambda a, b: np.round(a * 7, -1)),
+    ("trunc", lambda a, b: tg.trunc(a), lambda a, b: np.trunc(a)),
+    ("rint", lambda a, b: tg.rint(a), lambda a, b: np.rint(a)),
 ]
 
 
@@ -372,11 +379,38 @@ def test_prod_gradient_with_zeros_is_the_product_of_the_others():
 
 def test_steps_have_zero_gradient_and_stay_in_the_graph():
     x = tg.Tensor([-1.5, 0.5, 2.5], requires_grad=True, dtype="float64")
-    for fn in (tg.floor, tg.ceil, tg.sign):
+    for fn in (tg.floor, tg.ceil, tg.sign, tg.trunc, tg.fix, tg.rint, tg.round,
+               lambda t: t.round(1)):
         y = fn(x)
         assert y.requires_grad
         (g,) = tg.grad((y * x).sum(), x)            # d/dx of step(x) * x = step(x)
         np.testing.assert_array_equal(g.numpy(), y.numpy())
+
+
+def test_round_is_numpys_halves_to_even_at_any_decimals():
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, 2.675, 1234.5678, -0.049])
+    for decimals in (0, 1, 2, 3, -1, -2, np.int64(1)):
+        for dtype in ("float64", "float32") + (("float16",) if abs(decimals) < 2 else ()):
+            got, want = tg.round(tg.Tensor(x, dtype=dtype), decimals), np.round(x.astype(dtype),
+                                                                                decimals)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got.numpy(), want)
+    assert tg.round(tg.Tensor([0.5, 1.5, 2.5])).tolist() == [0.0, 2.0, 2.0]
+
+
+def test_python_round_and_the_round_method_are_tg_round():
+    x = tg.Tensor([1.25, -2.5, 3.75], requires_grad=True)
+    for got, decimals in ((round(x), 0), (round(x, 1), 1), (x.round(), 0), (x.round(1), 1),
+                          (x.round(decimals=1), 1)):
+        assert isinstance(got, tg.Tensor) and got.requires_grad
+        np.testing.assert_array_equal(got.numpy(), np.round(x.numpy(), decimals))
+
+
+def test_round_names_a_decimals_that_is_not_an_integer():
+    x = tg.Tensor([1.25])
+    for bad in (1.5, "2", True, None):
+        with pytest.raises(TypeError, match=rf"^round: decimals must be an integer, got {bad!r}"):
+            tg.round(x, bad)
 
 
 def test_remainder_gradient_is_one_and_minus_the_quotient():

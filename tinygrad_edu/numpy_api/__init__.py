@@ -14,8 +14,9 @@ first and second order, are checked against finite differences in
                    abs, sin, cos, tanh, sum, mean, var, std, max, min,
                    reshape, transpose, concatenate, matmul, clip, ...
 ``elementwise``    expm1, log1p, exp2, log2, log10, sinh, cosh, tan, arcsinh,
-                   arccosh, arctanh, erf, floor, ceil, sign, deg2rad, rad2deg,
-                   logaddexp, logaddexp2, remainder, fmax, fmin
+                   arccosh, arctanh, erf, floor, ceil, trunc, fix, rint, round
+                   (around), sign, deg2rad, rad2deg, logaddexp, logaddexp2,
+                   remainder, fmax, fmin
 ``reductions``     prod, cumsum, cumprod, diff, sort
 ``linalg``         tensordot, dot, inner, outer, kron, diagonal, trace, diag,
                    tril, triu, cross
@@ -49,9 +50,9 @@ from . import einsum as _einsum_module
 from . import basics, elementwise, linalg, logical, reductions, shapes
 from .basics import *  # noqa: F401,F403 - np.exp(x) for x.exp(), np.add(a, b) for a + b, ...
 from .einsum import einsum
-from .elementwise import (arccosh, arcsinh, arctanh, ceil, cosh, deg2rad, erf, exp2, expm1, floor,
-                          fmax, fmin, log1p, log2, log10, logaddexp, logaddexp2, rad2deg, remainder,
-                          sign, sinh, tan)
+from .elementwise import (arccosh, arcsinh, arctanh, around, ceil, cosh, deg2rad, erf, exp2, expm1,
+                          fix, floor, fmax, fmin, log1p, log2, log10, logaddexp, logaddexp2,
+                          rad2deg, remainder, rint, round, sign, sinh, tan, trunc)
 from .logical import (bitwise_and, bitwise_not, bitwise_or, bitwise_xor, floor_divide, invert,
                       logical_and, logical_not, logical_or, logical_xor)
 from .linalg import cross, diag, diagonal, dot, inner, kron, outer, tensordot, trace, tril, triu
@@ -64,7 +65,7 @@ __all__ = (basics.__all__ + elementwise.__all__ + reductions.__all__ + linalg.__
 
 #: The functions that are also Tensor methods (``ndarray`` or ``torch.Tensor`` has them).
 METHODS = ("expm1", "log1p", "exp2", "log2", "log10", "sinh", "cosh", "tan", "arcsinh", "arccosh",
-           "arctanh", "erf", "floor", "ceil", "deg2rad", "rad2deg", "logaddexp", "logaddexp2",
+           "arctanh", "erf", "floor", "ceil", "trunc", "fix", "round", "deg2rad", "rad2deg", "logaddexp", "logaddexp2",
            "remainder", "fmax", "fmin", "prod", "cumsum", "cumprod", "diff", "sort", "dot",
            "inner", "outer", "kron", "diagonal", "trace", "diag", "tril", "triu", "cross",
            "moveaxis", "repeat", "tile", "split", "flip", "roll", "floor_divide", "logical_and",
@@ -74,7 +75,7 @@ METHODS = ("expm1", "log1p", "exp2", "log2", "log10", "sinh", "cosh", "tan", "ar
 
 def install_methods(cls):
     """Attach :data:`METHODS` to ``cls`` (Tensor), ``%`` as ``remainder``, ``//`` as
-    ``floor_divide`` and ``& | ^ ~`` as the bit operators."""
+    ``floor_divide``, ``& | ^ ~`` as the bit operators and Python's ``round(x, n)``."""
     for name in METHODS:
         setattr(cls, name, globals()[name])
     cls.__mod__ = remainder
@@ -84,6 +85,7 @@ def install_methods(cls):
         setattr(cls, f"__{name}__", fn)
         setattr(cls, f"__r{name}__", _reflected(fn))
     cls.__invert__ = invert
+    cls.__round__ = lambda self, ndigits=None: round(self, 0 if ndigits is None else ndigits)
 
 
 def _reflected(fn):

@@ -12,7 +12,8 @@ NumPy's accuracy -- within a few units in the last place
 * ``exp2``, ``log2`` and ``log10`` split off the power of the base first, so
   ``log10(1000)`` is exactly 3 and ``exp2(3)`` exactly 8, as in NumPy;
 * ``arcsinh``, ``arccosh`` and ``logaddexp`` avoid cancellation and overflow;
-* ``floor``, ``ceil`` (and ``sign``) are steps: their gradient is 0, as in PyTorch.
+* ``floor``, ``ceil``, ``trunc``/``fix``, ``rint`` and ``round`` (and ``sign``) are steps:
+  their gradient is 0, as in PyTorch.
 
 Where a formula has two branches, both are computed only where they apply
 (:func:`~tinygrad_edu.numpy_api._common.branches`), so no branch overflows
@@ -33,7 +34,8 @@ from ..tensor import Tensor
 from ._common import branches, floating, operands, tensor
 
 __all__ = ["expm1", "log1p", "exp2", "log2", "log10", "sinh", "cosh", "tan", "arcsinh",
-           "arccosh", "arctanh", "erf", "floor", "ceil", "sign", "deg2rad", "rad2deg",
+           "arccosh", "arctanh", "erf", "floor", "ceil", "trunc", "fix", "rint", "round",
+           "around", "sign", "deg2rad", "rad2deg",
            "logaddexp", "logaddexp2", "remainder", "fmax", "fmin"]
 
 sign = nograd.sign
@@ -317,6 +319,17 @@ def erf(x):
 
 
 # ------------------------------------------------------------------ steps ---
+def _step(fn, x, op, *args):
+    """NumPy's ``fn`` of x's data (exact), as a function of x with gradient 0."""
+    x = tensor(x)
+    try:
+        values = kernel(fn, x._data, *args)
+    except TypeError as e:
+        raise tagged_error(e, f"{op}: {e} (tensor of dtype {x.dtype}, shape {x.shape})",
+                           op) from None
+    return nograd.piecewise_constant(x, values)
+
+
 def floor(x):
     """The largest integer <= x, elementwise.  A step: its gradient is 0.
 
@@ -326,8 +339,7 @@ def floor(x):
     >>> tg.floor(tg.Tensor([-1.5, 0.5, 2.0]))
     Tensor([-2.,  0.,  2.], shape=(3,), dtype=float32)
     """
-    x = tensor(x)
-    return nograd.piecewise_constant(x, kernel(np.floor, x._data))
+    return _step(np.floor, x, "floor")
 
 
 def ceil(x):
@@ -339,9 +351,63 @@ def ceil(x):
     >>> tg.ceil(tg.Tensor([-1.5, 0.5, 2.0]))
     Tensor([-1.,  1.,  2.], shape=(3,), dtype=float32)
     """
-    x = tensor(x)
-    return nograd.piecewise_constant(x, kernel(np.ceil, x._data))
+    return _step(np.ceil, x, "ceil")
 
+
+def trunc(x):
+    """x with its fraction dropped: the integer nearest x towards 0.  Gradient 0.
+
+    ``fix`` is NumPy's other name for it (and PyTorch's).
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> tg.trunc(tg.Tensor([-1.5, 0.5, 2.7]))
+    Tensor([-1.,  0.,  2.], shape=(3,), dtype=float32)
+    """
+    return _step(np.trunc, x, "trunc")
+
+
+def fix(x):
+    """The integer nearest x towards 0 (NumPy's ``fix``, the same as :func:`trunc`)."""
+    return _step(np.fix, x, "fix")
+
+
+def rint(x):
+    """The nearest integer; a half goes to the even one (0.5 -> 0, 1.5 -> 2).  Gradient 0.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> tg.rint(tg.Tensor([0.5, 1.5, 2.5, -0.7]))
+    Tensor([ 0.,  2.,  2., -1.], shape=(4,), dtype=float32)
+    """
+    return _step(np.rint, x, "rint")
+
+
+def round(x, decimals=0):
+    """x rounded to ``decimals`` decimal places, halves to even, as NumPy's ``round``.
+
+    A step, with gradient 0.  ``decimals`` may be negative (tens, hundreds,
+    ...); on integers a negative ``decimals`` rounds too, and the dtype stays.
+    The values are NumPy's: it scales by 10^decimals, rounds and scales back,
+    so ``round(2.675, 2)`` gives 2.67 or 2.68 as the scaled float falls.
+    ``x.round(decimals)`` and Python's ``round(x, ndigits)`` are the same.
+
+    Examples
+    --------
+    >>> import tinygrad_edu as tg
+    >>> tg.round(tg.Tensor([0.5, 1.5, 2.567]))
+    Tensor([0., 2., 3.], shape=(3,), dtype=float32)
+    >>> tg.round(tg.Tensor([2.567, 1234.5], dtype="float64"), decimals=-1)
+    Tensor([   0., 1230.], shape=(2,), dtype=float64)
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"round: decimals must be an integer, got {decimals!r}")
+    return _step(np.round, x, "round", int(decimals))
+
+
+around = round
 
 @composite
 def deg2rad(x):
